@@ -1,0 +1,1 @@
+"""Event contracts of the standings streams (pydantic models; JSON Schema documents in `json/`)."""

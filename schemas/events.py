@@ -1,0 +1,205 @@
+"""The event contracts: one envelope, a typed payload per event type.
+
+Every entry on the public streams is plain JSON of one of these models, so a
+producer or subscriber in any language can use them (see `schemas/json/`).
+Facts carry a `revision`: the highest revision of a fact wins, whatever the
+arrival order; equal revisions are decided by the larger `event_id`.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, model_validator
+
+from schemas.rules import Rules, Slug, Status
+
+ChampionshipId = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]{0,62}$", description="e.g. 'pccna-2024'.")]
+Revision = Annotated[int, Field(ge=1, description="A later revision of the same fact replaces the earlier one.")]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Envelope(_Strict):
+    event_id: str = Field(min_length=1, max_length=128, description="Unique id; the idempotency key.")
+    schema_version: int = Field(1, ge=1, description="Payload schema version; older ones are upcast on read.")
+    championship_id: ChampionshipId
+    occurred_at: datetime = Field(description="When it happened on track or in race control (ISO 8601).")
+
+
+# --- payloads -----------------------------------------------------------------
+
+
+class Registration(_Strict):
+    revision: Revision = 1
+    rules: Rules
+
+
+class Driver(_Strict):
+    driver_id: Slug
+    name: str = Field(min_length=1)
+
+
+class ClassifiedCar(_Strict):
+    car_number: str = Field(min_length=1, max_length=8)
+    driver_id: Slug
+    driver_name: str = Field(min_length=1)
+    co_drivers: list[Driver] = Field([], description="Further drivers of the car; each scores the car's points.")
+    team_id: Slug
+    team_name: str = Field(min_length=1)
+    class_id: Slug = Field(description="The car's class, one of the rules' classes.")
+    position: int = Field(ge=1, description="Overall finishing order (1 = winner).")
+    class_position: int | None = Field(None, ge=1, description="Position in class; derived from `position` when absent.")
+    status: Status = "classified"
+    laps: int = Field(0, ge=0)
+    laps_led: int = Field(0, ge=0)
+    guest: bool = Field(False, description="Guests score nothing; those behind them move up.")
+    dead_heat: bool = Field(False, description="Shares its position with another car marked the same.")
+
+
+class RaceClassification(_Strict):
+    round: int = Field(ge=1)
+    race_id: Slug
+    track: str = Field(min_length=1)
+    session_type: str = Field("race", description="Which points table applies, e.g. 'race' or 'sprint'.")
+    revision: Revision = 1
+    provisional: bool = Field(False, description="Results not yet final; tables built on them are flagged.")
+    distance_pct: float = Field(100, gt=0, le=100, description="Share of the scheduled distance completed.")
+    points_factor: float | None = Field(None, ge=0, description="Stewards' override of the points multiplier.")
+    entries: list[ClassifiedCar] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _positions_are_consistent(self) -> RaceClassification:
+        numbers: set[str] = set()
+        overall: dict[int, ClassifiedCar] = {}
+        in_class: dict[tuple[str, int], ClassifiedCar] = {}
+        for i, car in enumerate(self.entries):
+            if car.car_number in numbers:
+                raise ValueError(f"entries.{i}.car_number: #{car.car_number} appears twice")
+            numbers.add(car.car_number)
+            _claim(overall, car.position, car, f"entries.{i}.position: {car.position}")
+            if car.class_position is not None:
+                where = f"entries.{i}.class_position: {car.class_position} in class {car.class_id!r}"
+                _claim(in_class, (car.class_id, car.class_position), car, where)
+        return self
+
+    def class_positions(self) -> dict[str, int]:
+        """Car number -> class position, derived from the overall order where not given."""
+        given = {c.car_number: c.class_position for c in self.entries if c.class_position is not None}
+        if len(given) == len(self.entries):
+            return given
+        derived: dict[str, int] = {}
+        by_class: dict[str, list[ClassifiedCar]] = {}
+        for car in sorted(self.entries, key=lambda c: c.position):
+            by_class.setdefault(car.class_id, []).append(car)
+        for cars in by_class.values():
+            for rank, car in enumerate(cars, start=1):
+                previous = cars[rank - 2] if rank > 1 else None
+                shared = previous is not None and previous.position == car.position
+                derived[car.car_number] = derived[previous.car_number] if shared else rank
+        return {**derived, **given}
+
+
+def _claim(held: dict, key: object, car: ClassifiedCar, where: str) -> None:
+    other = held.setdefault(key, car)
+    if other is not car and not (car.dead_heat and other.dead_heat):
+        raise ValueError(f"{where} is held by two cars (#{other.car_number}, #{car.car_number}); mark both dead_heat to share it")
+
+
+class ClassAward(_Strict):
+    """Pole position or fastest lap: one per class and race."""
+
+    race_id: Slug
+    round: int = Field(ge=1)
+    class_id: Slug
+    car_number: str = Field(min_length=1, max_length=8)
+    driver_id: Slug
+    revision: Revision = 1
+
+
+class Adjustment(_Strict):
+    adjustment_id: Slug = Field(description="Identifies the decision; a later revision replaces it.")
+    revision: Revision = 1
+    kind: Literal["points_deduction", "result_excluded", "disqualified"]
+    subject: Literal["driver", "team"] = "driver"
+    subject_id: Slug
+    class_id: Slug | None = Field(None, description="Limit to one class; null applies in every class.")
+    from_round: int = Field(1, ge=1, description="Takes effect in tables after this round.")
+    race_id: Slug | None = Field(None, description="The excluded result (result_excluded only).")
+    points: float = Field(0, ge=0, description="Points deducted (points_deduction only).")
+    keep_points: bool = Field(False, description="Disqualified: keep the points scored before `from_round`.")
+    withdrawn: bool = Field(False, description="The decision was overturned on appeal.")
+    reason: str = Field("", max_length=500)
+
+    @model_validator(mode="after")
+    def _kind_fields(self) -> Adjustment:
+        if self.kind == "points_deduction" and self.points <= 0:
+            raise ValueError("points: a points_deduction needs points > 0")
+        if self.kind == "result_excluded" and self.race_id is None:
+            raise ValueError("race_id: a result_excluded needs the race it excludes")
+        return self
+
+
+# --- events -------------------------------------------------------------------
+
+
+class ChampionshipRegistered(Envelope):
+    type: Literal["championship.registered"] = "championship.registered"
+    payload: Registration
+
+
+class RaceClassified(Envelope):
+    type: Literal["race.classified"] = "race.classified"
+    payload: RaceClassification
+
+
+class PoleAwarded(Envelope):
+    type: Literal["pole.awarded"] = "pole.awarded"
+    payload: ClassAward
+
+
+class FastestLapSet(Envelope):
+    type: Literal["fastest_lap.set"] = "fastest_lap.set"
+    payload: ClassAward
+
+
+class StandingsAdjusted(Envelope):
+    type: Literal["standings.adjusted"] = "standings.adjusted"
+    payload: Adjustment
+
+
+Event = Annotated[
+    ChampionshipRegistered | RaceClassified | PoleAwarded | FastestLapSet | StandingsAdjusted,
+    Field(discriminator="type"),
+]
+EVENT_ADAPTER: TypeAdapter[Event] = TypeAdapter(Event)
+
+
+def parse_event(data: str | bytes | dict[str, Any]) -> Event:
+    """Validate one input event (JSON text or a decoded object); raises pydantic.ValidationError."""
+    if isinstance(data, dict):
+        return EVENT_ADAPTER.validate_python(data)
+    return EVENT_ADAPTER.validate_json(data)
+
+
+def fact_key(event: Event) -> str:
+    """The fact an event states; a later revision of the same key replaces it."""
+    p = event.payload
+    match event:
+        case ChampionshipRegistered():
+            return "rules"
+        case RaceClassified():
+            return f"race:{p.race_id}"
+        case PoleAwarded() | FastestLapSet():
+            return f"{event.type.split('.')[0]}:{p.race_id}:{p.class_id}"
+        case StandingsAdjusted():
+            return f"adjustment:{p.adjustment_id}"
+    raise TypeError(f"not an input event: {type(event).__name__}")
+
+
+def supersedes(new: Event, old: Event) -> bool:
+    """Whether `new` replaces `old` for the same fact: higher revision, then larger event_id."""
+    return (new.payload.revision, new.event_id) > (old.payload.revision, old.event_id)

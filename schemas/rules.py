@@ -1,0 +1,150 @@
+"""The rules document: how a championship scores, as data.
+
+One model covers PCCNA, F1, IMSA, IndyCar and best-N-of-M sim leagues; the
+engine reads nothing else. Validation errors name the field (pydantic's `loc`)
+and the reason, e.g. ``tables.2.classes.0: unknown class 'gt3'``.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+
+Slug = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")]
+Status = Literal["classified", "not_classified", "dnf", "dns", "dsq", "excluded"]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class RaceDef(_Strict):
+    race_id: Slug = Field(description="Unique race id within the season, e.g. 'r07'.")
+    session_type: str = Field("race", description="Key into the points tables, e.g. 'race' or 'sprint'.")
+    factor: float = Field(1.0, ge=0, description="Points multiplier, e.g. 2 for a double-points finale.")
+
+
+class RoundDef(_Strict):
+    round: int = Field(ge=1, description="Round number; results and 'after round N' views use it.")
+    track: str = Field(min_length=1, description="Track id, used by track-filtered tables (ANDIAL Cup).")
+    races: list[RaceDef] = Field(min_length=1, description="Races held at this round, in running order.")
+
+
+class PointsTable(_Strict):
+    session_type: str = Field("race", description="Session type these points apply to.")
+    classes: list[str] | None = Field(None, description="Classes this table applies to; null means every class.")
+    points: list[float] = Field(min_length=1, description="Points for class positions 1, 2, 3, ...")
+    floor: float = Field(0, ge=0, description="Points for every scoring position beyond the list ('30th and below: 10').")
+
+
+class Bonus(_Strict):
+    kind: Literal["pole", "fastest_lap", "laps_led", "most_laps_led"] = Field(description="What earns the bonus.")
+    points: float = Field(gt=0, description="Points awarded.")
+    classes: list[str] | None = Field(None, description="Classes it applies to; null means every class.")
+    session_types: list[str] | None = Field(None, description="Session types it applies to; null means all.")
+    top_n: int | None = Field(None, ge=1, description="Only awarded when the driver scores inside the top N (F1 fastest lap).")
+
+
+class ShortRace(_Strict):
+    below_distance_pct: float = Field(gt=0, le=100, description="Applies when less than this % of the distance was completed.")
+    factor: float = Field(ge=0, description="Points multiplier for such a race, e.g. 0.5.")
+
+
+class Eligibility(_Strict):
+    scoring_statuses: list[Status] = Field(["classified"], description="Finishing statuses that score points.")
+    min_distance_pct: float | None = Field(None, gt=0, le=100, description="Minimum % of the winner's laps to score.")
+    guests_score: bool = Field(False, description="Whether guest entries score; when not, those behind move up.")
+
+
+class DropRule(_Strict):
+    classes: list[str] | None = Field(None, description="Classes it applies to; null means every class.")
+    drop_worst: int | None = Field(None, ge=1, description="Drop the K lowest race scores.")
+    best_of: int | None = Field(None, ge=1, description="Count only the best N race scores.")
+    protected_races: list[str] = Field([], description="Race ids that can never be dropped.")
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> DropRule:
+        if (self.drop_worst is None) == (self.best_of is None):
+            raise ValueError("give exactly one of drop_worst or best_of")
+        return self
+
+
+class TableDef(_Strict):
+    id: Slug = Field(description="Table id used in the API, e.g. 'drivers', 'teams', 'junior', 'andial'.")
+    name: str = Field(description="Display name.")
+    kind: Literal["drivers", "teams"] = Field("drivers", description="Who is ranked.")
+    per_class: bool = Field(True, description="One table per class; false ranks every class together as 'overall'.")
+    classes: list[str] | None = Field(None, description="Classes included; null means every class.")
+    rounds: list[int] | None = Field(None, description="Only these rounds count (sub-championship).")
+    tracks: list[str] | None = Field(None, description="Only rounds at these tracks count (ANDIAL Cup).")
+    drivers: list[str] | None = Field(None, description="Only these driver ids are ranked (Junior).")
+    cars_per_race: int | None = Field(None, ge=1, description="Teams: count the best K cars per race; null sums all.")
+    apply_drops: bool = Field(True, description="Apply the drop rules to this table.")
+
+
+class Ranking(_Strict):
+    countback_session_types: list[str] = Field(["race"], description="Ties broken by most wins, then seconds, ... in these sessions.")
+    tie: Literal["share", "name"] = Field(
+        "share", description="After countback: share the position, or order by name then id (deterministic)."
+    )
+
+
+class ClassDef(_Strict):
+    id: Slug = Field(description="Class id used in results, e.g. 'pro'.")
+    name: str = Field(description="Display name, e.g. 'Pro-Am'.")
+
+
+class Rules(_Strict):
+    """A championship's scoring rules. A later revision replaces the whole document."""
+
+    name: str = Field(min_length=1, description="Championship name.")
+    season: int = Field(ge=1900, le=2200)
+    classes: list[ClassDef] = Field(min_length=1, description="Each class is its own championship.")
+    calendar: list[RoundDef] = Field([], description="Rounds and races; used for what is still to race.")
+    points: list[PointsTable] = Field(min_length=1, description="First matching table by session type and class wins.")
+    bonuses: list[Bonus] = []
+    eligibility: Eligibility = Eligibility()
+    short_race: list[ShortRace] = Field([], description="Reduced points when a race was short.")
+    drops: list[DropRule] = []
+    tables: list[TableDef] = Field(
+        [TableDef(id="drivers", name="Drivers")], min_length=1, description="The tables to keep."
+    )
+    ranking: Ranking = Ranking()
+
+    @model_validator(mode="after")
+    def _references_exist(self) -> Rules:
+        class_ids = [c.id for c in self.classes]
+        _unique("classes", class_ids)
+        _unique("tables", [t.id for t in self.tables])
+        _unique("calendar", [r.round for r in self.calendar])
+        race_ids = [race.race_id for r in self.calendar for race in r.races]
+        _unique("calendar races", race_ids)
+        known = set(class_ids)
+        for where, items in (("points", self.points), ("bonuses", self.bonuses), ("drops", self.drops), ("tables", self.tables)):
+            for i, item in enumerate(items):
+                for c in item.classes or []:
+                    if c not in known:
+                        raise ValueError(f"{where}.{i}.classes: unknown class {c!r} (known: {', '.join(class_ids)})")
+        for i, drop in enumerate(self.drops):
+            for race_id in drop.protected_races:
+                if self.calendar and race_id not in race_ids:
+                    raise ValueError(f"drops.{i}.protected_races: race {race_id!r} is not in the calendar")
+        return self
+
+    def points_table(self, session_type: str, class_id: str) -> PointsTable | None:
+        for table in self.points:
+            if table.session_type == session_type and (table.classes is None or class_id in table.classes):
+                return table
+        return None
+
+    def drop_rule(self, class_id: str) -> DropRule | None:
+        return next((d for d in self.drops if d.classes is None or class_id in d.classes), None)
+
+
+def _unique(where: str, values: list) -> None:
+    seen = set()
+    for v in values:
+        if v in seen:
+            raise ValueError(f"{where}: {v!r} appears twice")
+        seen.add(v)

@@ -1,0 +1,1 @@
+"""The standings services: the pure engine, the projector, the read side, and their shared runtime."""
