@@ -1,0 +1,13 @@
+"""The pure standings engine: rules and facts in, tables out.
+
+Imports nothing but the standard library and the event contracts: no Redis, no framework,
+no logging. The projector records events with `record`, derives tables with `standings`
+and announces what moved with `diff_tables`.
+"""
+
+from services.engine.diff import diff_tables
+from services.engine.errors import RuleViolation
+from services.engine.facts import Facts, apply_events, check, record, rules_of
+from services.engine.standings import standings
+
+__all__ = ["Facts", "RuleViolation", "apply_events", "check", "diff_tables", "record", "rules_of", "standings"]

@@ -1,0 +1,131 @@
+"""Score one race: class positions to points, with guests, dead heats, factors and bonuses."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from itertools import groupby
+
+from schemas.events import ClassAward, ClassifiedCar, RaceClassification
+from schemas.rules import Rules
+
+
+@dataclass(frozen=True, slots=True)
+class CarScore:
+    """What one car earned in one race; every credited driver and the team share it."""
+
+    race_id: str
+    round: int
+    session_type: str
+    class_id: str
+    car_number: str
+    drivers: tuple[tuple[str, str], ...]  # (driver_id, name): the driver first, then co-drivers
+    team_id: str
+    team_name: str
+    class_position: int
+    place: int | None  # points place after guests and non-scorers are skipped; None if it cannot score
+    status: str
+    guest: bool
+    points: float  # position points after factors
+    bonus: float
+    pole: bool
+    fastest_lap: bool
+    provisional: bool
+
+    @property
+    def total(self) -> float:
+        return self.points + self.bonus
+
+
+def race_factor(rules: Rules, race: RaceClassification) -> float:
+    """Stewards' override, else the calendar factor times the short-race factor."""
+    if race.points_factor is not None:
+        return race.points_factor
+    factor = next((r.factor for rd in rules.calendar for r in rd.races if r.race_id == race.race_id), 1.0)
+    for short in sorted(rules.short_race, key=lambda s: s.below_distance_pct):
+        if race.distance_pct < short.below_distance_pct:
+            return factor * short.factor
+    return factor
+
+
+def score_race(
+    rules: Rules, race: RaceClassification, poles: Mapping[str, ClassAward], fastest: Mapping[str, ClassAward]
+) -> list[CarScore]:
+    """Every car's score in `race`; `poles`/`fastest` map class id to that race's award."""
+    factor = race_factor(rules, race)
+    class_positions = race.class_positions()
+    by_class: dict[str, list[ClassifiedCar]] = {}
+    for car in race.entries:
+        by_class.setdefault(car.class_id, []).append(car)
+    scores = []
+    for class_id, cars in by_class.items():
+        cars.sort(key=lambda c: (class_positions[c.car_number], c.car_number))
+        places = _points_places(rules, cars, class_positions)
+        table = rules.points_table(race.session_type, class_id)
+        most_led = max(c.laps_led for c in cars)
+        for car in cars:
+            place = places.get(car.car_number)
+            points = _shared_points(table, place) * factor if place and table else 0.0
+            awards = {
+                "pole": _holds(poles.get(class_id), car),
+                "fastest_lap": _holds(fastest.get(class_id), car),
+                "laps_led": car.laps_led > 0,
+                "most_laps_led": car.laps_led > 0 and car.laps_led == most_led,
+            }
+            bonus = 0.0
+            if rules.eligibility.guests_score or not car.guest:
+                for b in rules.bonuses:
+                    applies = (b.classes is None or class_id in b.classes) and (
+                        b.session_types is None or race.session_type in b.session_types
+                    )
+                    in_top = b.top_n is None or (place is not None and place[0] <= b.top_n)
+                    if applies and in_top and awards[b.kind]:
+                        bonus += b.points
+            drivers = ((car.driver_id, car.driver_name),) + tuple((d.driver_id, d.name) for d in car.co_drivers)
+            scores.append(
+                CarScore(
+                    race.race_id, race.round, race.session_type, class_id, car.car_number, drivers,
+                    car.team_id, car.team_name, class_positions[car.car_number], place[0] if place else None,
+                    car.status, car.guest,
+                    round(points, 3), bonus, awards["pole"], awards["fastest_lap"], race.provisional,
+                )
+            )
+    return scores
+
+
+def _points_places(
+    rules: Rules, cars: list[ClassifiedCar], class_positions: Mapping[str, int]
+) -> dict[str, tuple[int, int]]:
+    """Car number -> (first points place, cars sharing it) for the cars that score.
+
+    Cars that cannot score (guests, wrong status, too short a distance) are skipped, so those
+    behind them move up; a dead heat of k cars covers k places.
+    """
+    rule = rules.eligibility
+    leader_laps = max(c.laps for c in cars)
+    scoring = [
+        c
+        for c in cars
+        if c.status in rule.scoring_statuses
+        and (rule.guests_score or not c.guest)
+        and (rule.min_distance_pct is None or c.laps * 100 >= rule.min_distance_pct * leader_laps)
+    ]
+    places: dict[str, tuple[int, int]] = {}
+    place = 1
+    for _, group in groupby(scoring, key=lambda c: class_positions[c.car_number]):
+        tied = list(group)
+        for car in tied:
+            places[car.car_number] = (place, len(tied))
+        place += len(tied)
+    return places
+
+
+def _shared_points(table, place: tuple[int, int]) -> float:
+    first, shared = place
+    values = [table.points[p - 1] if p <= len(table.points) else table.floor for p in range(first, first + shared)]
+    return sum(values) / shared
+
+
+def _holds(award: ClassAward | None, car: ClassifiedCar) -> bool:
+    return award is not None and award.car_number == car.car_number
+

@@ -1,0 +1,65 @@
+"""Small builders of valid events for tests: a season in a few lines."""
+
+from __future__ import annotations
+
+import itertools
+from typing import Any
+
+from schemas.events import Event, parse_event
+from schemas.loading import load_rules
+from schemas.rules import Rules
+
+_ids = itertools.count(1)
+WHEN = "2024-06-21T20:00:00Z"
+
+
+def envelope(type_: str, payload: dict[str, Any], championship_id: str = "test-cup", event_id: str | None = None) -> dict:
+    return {
+        "event_id": event_id or f"e{next(_ids):06d}",
+        "type": type_,
+        "championship_id": championship_id,
+        "occurred_at": WHEN,
+        "payload": payload,
+    }
+
+
+def registered(rules: Rules | dict, revision: int = 1, **kw: Any) -> Event:
+    data = rules.model_dump(mode="json") if isinstance(rules, Rules) else rules
+    return parse_event(envelope("championship.registered", {"revision": revision, "rules": data}, **kw))
+
+
+def rules_file(name: str) -> Rules:
+    from pathlib import Path
+
+    return load_rules(Path(__file__).parent.parent / "rules" / name)
+
+
+def car(number: str, driver: str, position: int, team: str = "team-a", class_id: str = "pro", **kw: Any) -> dict:
+    """One classified car; the driver's name is derived from the id ('ann-lee' -> 'Ann Lee')."""
+    return {
+        "car_number": number,
+        "driver_id": driver,
+        "driver_name": driver.replace("-", " ").title(),
+        "team_id": team,
+        "team_name": team.replace("-", " ").title(),
+        "class_id": class_id,
+        "position": position,
+        "laps": kw.pop("laps", 20),
+        **kw,
+    }
+
+
+def classified(race_id: str, round_: int, cars: list[dict], track: str = "sebring", revision: int = 1, **kw: Any) -> Event:
+    championship = {k: kw.pop(k) for k in ("championship_id", "event_id") if k in kw}
+    payload = {"race_id": race_id, "round": round_, "track": track, "revision": revision, "entries": cars, **kw}
+    return parse_event(envelope("race.classified", payload, **championship))
+
+
+def award(kind: str, race_id: str, round_: int, number: str, driver: str, class_id: str = "pro", **kw: Any) -> Event:
+    """kind: 'pole.awarded' or 'fastest_lap.set'."""
+    payload = {"race_id": race_id, "round": round_, "class_id": class_id, "car_number": number, "driver_id": driver}
+    return parse_event(envelope(kind, {**payload, **{k: v for k, v in kw.items() if k == "revision"}}))
+
+
+def adjusted(adjustment_id: str, kind: str, subject_id: str, **kw: Any) -> Event:
+    return parse_event(envelope("standings.adjusted", {"adjustment_id": adjustment_id, "kind": kind, "subject_id": subject_id, **kw}))
