@@ -1,0 +1,7 @@
+"""Regenerate the JSON Schema documents in schemas/json/ from the models (`python -m schemas`)."""
+
+from schemas.documents import write_documents
+
+if __name__ == "__main__":
+    for path in write_documents():
+        print(path)
