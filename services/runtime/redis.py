@@ -1,0 +1,62 @@
+"""The asyncio Redis client and the conventions of the public streams.
+
+Clients are made with ``decode_responses=False``: replies are ``bytes``. Event and table JSON goes
+straight into ``Model.model_validate_json`` / ``json.loads``, which take bytes, without a
+decode/encode round trip, and the raw client behaves like the one FastStream uses internally.
+Decode keys and ids yourself where you need text (``key.decode()``).
+
+Public stream entries (the event log, ``standings:{cid}:changes``, dead letters) hold plain JSON in
+one field named ``data`` (:data:`DATA_FIELD`), so a bare ``XADD s * data '{...}'`` from any language
+is a valid producer. Checked against a real redis-server (``tests/integration/test_runtime.py``):
+FastStream 0.7.8's stream parser turns the entry ``{"data": "<json>"}`` into the message body
+``<json>`` (``RedisStreamParser`` reads the ``data`` field, its binary-envelope check fails and it
+falls back to the raw bytes), so a handler annotated with a pydantic model receives the decoded event.
+Caveat from the same parser: a JSON *object* whose top level holds a string ``data`` field is taken
+for FastStream's legacy envelope and unwrapped, so event JSON must not have a top-level ``data`` key.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from redis.asyncio import Redis
+from redis.exceptions import ResponseError
+
+DATA_FIELD = "data"
+
+
+def connect(url: str, *, client_name: str | None = None) -> Redis:
+    """An asyncio client for ``url`` (bytes replies, see the module docstring); no I/O yet.
+
+    The caller owns it and closes it with ``await client.aclose()``.
+    """
+    return Redis.from_url(url, decode_responses=False, client_name=client_name)
+
+
+def entry(json_text: str | bytes) -> dict[str, str | bytes]:
+    """The fields of a public stream entry holding ``json_text``: ``{"data": json_text}``."""
+    return {DATA_FIELD: json_text}
+
+
+def entry_json(fields: Mapping[bytes | str, bytes | str]) -> bytes | str:
+    """The JSON held by a public stream entry (bytes or str keys); ``KeyError`` if none."""
+    for key in (DATA_FIELD.encode(), DATA_FIELD):
+        if key in fields:
+            return fields[key]
+    raise KeyError(DATA_FIELD)
+
+
+async def ensure_group(client: Redis, stream: str, group: str, start_id: str = "0") -> bool:
+    """Create consumer ``group`` on ``stream`` (and the stream) if missing; True if created.
+
+    Starting at ``"0"`` (the default) means the group sees entries written before it existed,
+    unlike a group FastStream creates itself (which starts at ``$``). Idempotent: an existing
+    group is left untouched, whatever its position.
+    """
+    try:
+        await client.xgroup_create(stream, group, id=start_id, mkstream=True)
+    except ResponseError as exc:
+        if "BUSYGROUP" not in str(exc):
+            raise
+        return False
+    return True
