@@ -16,6 +16,7 @@ from redis.crc import key_slot
 
 from services.runtime import keys
 from services.runtime.embedded import embedded_server, redis_url_for
+from services.runtime.healthcheck import check
 from services.runtime.logging import configure_logging, event_logger
 from services.runtime.redis import connect, ensure_group, entry, entry_json
 from services.runtime.settings import Settings
@@ -149,3 +150,13 @@ async def test_faststream_reads_a_plain_data_entry_as_the_json_body(redis_url: s
     await client.aclose()
     assert body == event
     assert json.loads(raw) == event
+
+
+async def test_healthcheck_needs_redis_and_the_named_group(redis_url: str, redis_client) -> None:
+    settings = Settings(redis_url=redis_url)
+    assert check(settings, None) is None
+    assert "redis" in check(settings, "projector")  # no events stream yet
+    await ensure_group(redis_client, settings.events_stream, "projector")
+    assert check(settings, "projector") is None
+    assert "missing" in check(settings, "notifier")
+    assert "redis" in check(Settings(redis_url="redis://127.0.0.1:1/0"), None)
