@@ -63,7 +63,7 @@ class ClassifiedCar(_Strict):
 class RaceClassification(_Strict):
     round: int = Field(ge=1)
     race_id: Slug
-    track: str = Field(min_length=1)
+    track: str | None = Field(None, min_length=1, description="Track id; the calendar's when absent, and must match it.")
     session_type: str = Field("race", description="Which points table applies, e.g. 'race' or 'sprint'.")
     revision: Revision = 1
     provisional: bool = Field(False, description="Results not yet final; tables built on them are flagged.")

@@ -102,7 +102,7 @@ class Rules(_Strict):
     season: int = Field(ge=1900, le=2200)
     classes: list[ClassDef] = Field(min_length=1, description="Each class is its own championship.")
     calendar: list[RoundDef] = Field([], description="Rounds and races; used for what is still to race.")
-    points: list[PointsTable] = Field(min_length=1, description="First matching table by session type and class wins.")
+    points: list[PointsTable] = Field(min_length=1, description="A table naming the class beats one for every class.")
     bonuses: list[Bonus] = []
     eligibility: Eligibility = Eligibility()
     short_race: list[ShortRace] = Field([], description="Reduced points when a race was short.")
@@ -133,10 +133,9 @@ class Rules(_Strict):
         return self
 
     def points_table(self, session_type: str, class_id: str) -> PointsTable | None:
-        for table in self.points:
-            if table.session_type == session_type and (table.classes is None or class_id in table.classes):
-                return table
-        return None
+        """The table naming this class for the session type, else the one for every class."""
+        matching = [t for t in self.points if t.session_type == session_type and (t.classes is None or class_id in t.classes)]
+        return min(matching, key=lambda t: t.classes is None, default=None)
 
     def drop_rule(self, class_id: str) -> DropRule | None:
         return next((d for d in self.drops if d.classes is None or class_id in d.classes), None)

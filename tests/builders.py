@@ -49,9 +49,11 @@ def car(number: str, driver: str, position: int, team: str = "team-a", class_id:
     }
 
 
-def classified(race_id: str, round_: int, cars: list[dict], track: str = "sebring", revision: int = 1, **kw: Any) -> Event:
+def classified(race_id: str, round_: int, cars: list[dict], track: str | None = None, revision: int = 1, **kw: Any) -> Event:
     championship = {k: kw.pop(k) for k in ("championship_id", "event_id") if k in kw}
-    payload = {"race_id": race_id, "round": round_, "track": track, "revision": revision, "entries": cars, **kw}
+    payload = {"race_id": race_id, "round": round_, "revision": revision, "entries": cars, **kw}
+    if track is not None:
+        payload["track"] = track
     return parse_event(envelope("race.classified", payload, **championship))
 
 
@@ -63,3 +65,32 @@ def award(kind: str, race_id: str, round_: int, number: str, driver: str, class_
 
 def adjusted(adjustment_id: str, kind: str, subject_id: str, **kw: Any) -> Event:
     return parse_event(envelope("standings.adjusted", {"adjustment_id": adjustment_id, "kind": kind, "subject_id": subject_id, **kw}))
+
+
+def small_rules(**sections: Any) -> dict:
+    """A two-class, four-round championship scoring 10-6-4-3-2-1; sections override the defaults."""
+    calendar = [{"round": n, "track": t, "races": [{"race_id": f"r{n}"}]} for n, t in enumerate("abcd", start=1)]
+    return {
+        "name": "Test Cup",
+        "season": 2025,
+        "classes": [{"id": "pro", "name": "Pro"}, {"id": "am", "name": "Am"}],
+        "calendar": calendar,
+        "points": [{"points": [10, 6, 4, 3, 2, 1]}],
+        **sections,
+    }
+
+
+def facts_of(*events: Event) -> dict:
+    from services.engine import record
+
+    facts: dict = {}
+    for event in events:
+        record(facts, event)
+    return facts
+
+
+def points(facts: dict, table: str = "drivers/pro", **kw: Any) -> dict[str, int | float]:
+    """Driver (or team) id -> points, in table order."""
+    from services.engine import standings
+
+    return {row["id"]: row["points"] for row in standings(facts, **kw)[table]["rows"]}

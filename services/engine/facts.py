@@ -63,10 +63,12 @@ def check(facts: Mapping[str, Event], event: Event) -> None:
         raise RuleViolation("championship_id", f"unknown championship {event.championship_id!r}: register its rules first")
     classes = {c.id for c in rules.classes}
     known = ", ".join(sorted(classes))
-    calendar = {race.race_id: (r.round, race) for r in rules.calendar for race in r.races}
+    calendar = {race.race_id: r for r in rules.calendar for race in r.races}
     p = event.payload
     if isinstance(event, RaceClassified):
         _check_race(calendar, p.race_id, p.round)
+        if calendar and p.track is not None and p.track != calendar[p.race_id].track:
+            raise RuleViolation("payload.track", f"race {p.race_id!r} is at {calendar[p.race_id].track!r}, not {p.track!r}")
         for i, car in enumerate(p.entries):
             if car.class_id not in classes:
                 raise RuleViolation(f"payload.entries.{i}.class_id", f"unknown class {car.class_id!r} (known: {known})")
@@ -85,6 +87,6 @@ def _check_race(calendar: dict, race_id: str, round_: int) -> None:
         return  # a league without a published calendar: any race id is accepted
     if race_id not in calendar:
         raise RuleViolation("payload.race_id", f"race {race_id!r} is not in the calendar")
-    expected, _ = calendar[race_id]
+    expected = calendar[race_id].round
     if expected != round_:
         raise RuleViolation("payload.round", f"race {race_id!r} belongs to round {expected}, not {round_}")

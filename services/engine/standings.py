@@ -66,7 +66,12 @@ def _table(rules: Rules, table: TableDef, class_id, races, adjustments: list[Adj
     def counts(round_: int, track: str) -> bool:
         return (table.rounds is None or round_ in table.rounds) and (table.tracks is None or track in table.tracks)
 
-    held = [(i, race.race_id, scores) for i, race, scores in races if race.round <= cutoff and counts(race.round, race.track)]
+    tracks = {race.race_id: r.track for r in rules.calendar for race in r.races}
+    held = [
+        (i, race.race_id, scores)
+        for i, race, scores in races
+        if race.round <= cutoff and counts(race.round, tracks.get(race.race_id, race.track))
+    ]
     done = {race_id for _, race_id, _ in held} | {race.race_id for _, race, _ in races if race.round <= cutoff}
     cars = table.cars_per_race or max(
         (Counter(s.team_id for s in scores).most_common(1)[0][1] for _, _, scores in held if scores), default=1

@@ -1,0 +1,79 @@
+"""The event contracts: validation that names the field, and checked-in schema documents."""
+
+import pytest
+from pydantic import ValidationError
+
+from schemas.documents import DOCUMENTS_DIR, render
+from schemas.events import parse_event
+from schemas.loading import RulesFileError, describe, load_rules
+from services.engine import RuleViolation, record
+from tests.builders import car, classified, envelope, registered, rules_file
+
+
+def test_schema_documents_are_up_to_date():
+    for name, text in render().items():
+        assert (DOCUMENTS_DIR / name).read_text() == text, f"{name} is stale: run `make schemas`"
+
+
+def problems(data) -> list[str]:
+    with pytest.raises(ValidationError) as caught:
+        parse_event(data)
+    return describe(caught.value)
+
+
+def test_a_missing_field_is_named():
+    data = envelope("race.classified", {"race_id": "r01", "track": "sebring", "entries": [car("1", "ann", 1)]})
+    assert problems(data) == ["race.classified.payload.round: Field required"]
+
+
+def test_an_unknown_event_type_is_named():
+    (line,) = problems(envelope("race.started", {}))
+    assert "race.started" in line and "type" in line
+
+
+def test_two_cars_in_one_position_are_rejected_unless_a_dead_heat():
+    cars = [car("1", "ann", 1), car("2", "bob", 1)]
+    (line,) = problems(envelope("race.classified", {"race_id": "r01", "round": 1, "track": "x", "entries": cars}))
+    assert line.endswith("entries.1.position: 1 is held by two cars (#1, #2); mark both dead_heat to share it")
+    heat = [car("1", "ann", 1, dead_heat=True), car("2", "bob", 1, dead_heat=True), car("3", "cy", 3)]
+    assert classified("r01", 1, heat).payload.class_positions() == {"1": 1, "2": 1, "3": 3}
+
+
+def test_class_positions_are_derived_from_the_overall_order():
+    race = classified("r01", 1, [car("1", "a", 1), car("2", "b", 2, class_id="am"), car("3", "c", 3), car("4", "d", 4, class_id="am")])
+    assert race.payload.class_positions() == {"1": 1, "3": 2, "2": 1, "4": 2}
+
+
+def test_events_that_break_the_rules_name_the_field():
+    facts: dict = {}
+    with pytest.raises(RuleViolation, match="championship_id: unknown championship 'test-cup'"):
+        record(facts, classified("r01", 1, [car("1", "ann", 1)]))
+    record(facts, registered(rules_file("pccna-2024.yaml")))
+    with pytest.raises(RuleViolation, match=r"payload.entries.0.class_id: unknown class 'gt3' \(known: masters, pro, proam\)"):
+        record(facts, classified("r01", 1, [car("1", "ann", 1, class_id="gt3")]))
+    with pytest.raises(RuleViolation, match="payload.round: race 'r03' belongs to round 3, not 1"):
+        record(facts, classified("r03", 1, [car("1", "ann", 1)]))
+    with pytest.raises(RuleViolation, match="payload.race_id: race 'r99' is not in the calendar"):
+        record(facts, classified("r99", 1, [car("1", "ann", 1)]))
+    assert list(facts) == ["rules"], "a rejected event changes nothing"
+
+
+def test_a_rules_file_error_names_the_field(tmp_path):
+    path = tmp_path / "bad.yaml"
+    path.write_text(
+        "name: X\nseason: 2024\nclasses: [{id: pro, name: Pro}]\n"
+        "points: [{points: [10, 'many']}]\ntables: [{id: drivers, name: D, classes: [gt3]}]\n"
+    )
+    with pytest.raises(RulesFileError) as caught:
+        load_rules(path)
+    assert caught.value.problems[0].startswith("points.0.points.1: Input should be a valid number")
+    path.write_text(path.read_text().replace("'many'", "8"))
+    with pytest.raises(RulesFileError, match=r"tables.0.classes: unknown class 'gt3' \(known: pro\)"):
+        load_rules(path)
+
+
+def test_a_drop_rule_needs_exactly_one_kind():
+    rules = rules_file("pccna-2023.yaml").model_dump(mode="json")
+    rules["drops"] = [{"drop_worst": 2, "best_of": 10}]
+    with pytest.raises(ValidationError, match="give exactly one of drop_worst or best_of"):
+        registered(rules)

@@ -1,0 +1,151 @@
+"""Tables: drops, teams, sub-championships, ranking, adjustments, time travel and the title fight."""
+
+from services.engine import standings
+from tests.builders import adjusted, car, classified, facts_of, points, registered, small_rules
+
+
+def wins_for(*drivers: str, round_: int, race_id: str | None = None, **kw):
+    """A race finished in the given order."""
+    return classified(race_id or f"r{round_}", round_, [car(str(i), d, i) for i, d in enumerate(drivers, start=1)], **kw)
+
+
+def test_drop_the_worst_results_but_never_a_protected_race():
+    rules = small_rules(drops=[{"drop_worst": 1, "protected_races": ["r4"]}])
+    facts = facts_of(
+        registered(rules),
+        wins_for("ann", "bob", round_=1), wins_for("bob", "ann", round_=2),
+        wins_for("ann", "bob", round_=3), wins_for("bob", "ann", round_=4),
+    )
+    # ann 10+6+10+6, drops a 6 from r2 (r4 is protected): 26; bob 6+10+6+10 drops r1: 26
+    table = standings(facts)["drivers/pro"]
+    assert {r["id"]: r["points"] for r in table["rows"]} == {"ann": 26, "bob": 26}
+    dropped = {row["id"]: [r["race_id"] for r in row["results"] if r["dropped"]] for row in table["rows"]}
+    assert dropped == {"ann": ["r2"], "bob": ["r1"]}
+
+
+def test_a_missed_race_is_the_first_result_dropped():
+    rules = small_rules(drops=[{"drop_worst": 1}])
+    facts = facts_of(registered(rules), wins_for("ann", "bob", round_=1), wins_for("bob", round_=2))
+    assert points(facts) == {"ann": 10, "bob": 10}  # ann drops the race she missed, bob his 6
+
+
+def test_best_n_of_m_counts_protected_races_first():
+    rules = small_rules(drops=[{"best_of": 2, "protected_races": ["r1"]}])
+    facts = facts_of(
+        registered(rules), wins_for("bob", "ann", round_=1), wins_for("ann", round_=2), wins_for("ann", round_=3)
+    )
+    assert points(facts) == {"ann": 16, "bob": 10}  # ann: r1 (6, protected) + one 10
+
+
+def test_drops_apply_per_class():
+    rules = small_rules(drops=[{"classes": ["am"], "drop_worst": 1}])
+    race = lambda n: classified(f"r{n}", n, [car("1", "ann", 1), car("2", "zed", 2, class_id="am")])  # noqa: E731
+    facts = facts_of(registered(rules), race(1), race(2))
+    assert points(facts) == {"ann": 20}
+    assert points(facts, "drivers/am") == {"zed": 10}
+
+
+def test_teams_sum_every_car_or_the_best_k_per_race():
+    tables = [{"id": "teams", "name": "Teams", "kind": "teams", "per_class": False},
+              {"id": "best", "name": "Best car", "kind": "teams", "cars_per_race": 1}]
+    rules = small_rules(tables=tables)
+    race = classified("r1", 1, [car("1", "ann", 1, team="red"), car("2", "bob", 2, team="red"),
+                                car("3", "cy", 3, team="blue"), car("4", "dan", 4, team="blue", class_id="am")])
+    facts = facts_of(registered(rules), race)
+    assert points(facts, "teams/overall") == {"red": 16, "blue": 14}  # blue: 4 (pro) + 10 (am)
+    assert points(facts, "best/pro") == {"red": 10, "blue": 4}
+
+
+def test_sub_championships_over_tracks_rounds_and_drivers():
+    tables = [{"id": "drivers", "name": "Drivers"},
+              {"id": "legacy", "name": "Legacy Cup", "tracks": ["a", "c"]},
+              {"id": "late", "name": "Second half", "rounds": [3, 4]},
+              {"id": "junior", "name": "Junior", "drivers": ["bob", "cy"]}]
+    facts = facts_of(
+        registered(small_rules(tables=tables)),
+        wins_for("ann", "bob", "cy", round_=1), wins_for("bob", "ann", "cy", round_=2), wins_for("cy", "ann", "bob", round_=3),
+    )
+    assert points(facts, "legacy/pro") == {"ann": 16, "cy": 14, "bob": 10}  # tracks a (r1) and c (r3)
+    assert points(facts, "late/pro") == {"cy": 10, "ann": 6, "bob": 4}
+    assert points(facts, "junior/pro") == {"bob": 20, "cy": 18}
+    assert standings(facts)["legacy/pro"]["races_remaining"] == 0  # track d is not a legacy track
+
+
+def test_ties_break_by_countback_then_share_or_name():
+    facts = facts_of(registered(small_rules()), wins_for("bob", "ann", "cy", round_=1), wins_for("cy", "dan", "bob", round_=2))
+    # bob 10+4=14, cy 4+10=14, ann 6, dan 6: bob and cy have one win each and one third: shared
+    rows = standings(facts)["drivers/pro"]["rows"]
+    assert [(r["position"], r["id"], r["shared"]) for r in rows] == [
+        (1, "bob", True), (1, "cy", True), (3, "ann", True), (3, "dan", True)
+    ]
+    facts = facts_of(registered(small_rules(ranking={"tie": "name"})), *list(facts.values())[1:])
+    rows = standings(facts)["drivers/pro"]["rows"]
+    assert [(r["position"], r["id"], r["shared"]) for r in rows] == [
+        (1, "bob", False), (2, "cy", False), (3, "ann", False), (4, "dan", False)
+    ]
+    facts = facts_of(registered(small_rules()), wins_for("ann", "cy", "bob", round_=1), wins_for("bob", round_=2),
+                     wins_for("cy", "dan", "eve", "fay", "bob", round_=3))
+    # cy 6+10 and bob 4+10+2 both 16 with a win each: cy's second beats bob's third
+    assert list(points(facts))[:3] == ["cy", "bob", "ann"]
+
+
+def test_adjustments_deduct_exclude_and_disqualify():
+    base = [registered(small_rules()), wins_for("ann", "bob", "cy", round_=1), wins_for("ann", "bob", "cy", round_=2)]
+    assert points(facts_of(*base, adjusted("a1", "points_deduction", "ann", points=5, reason="track limits"))) == {
+        "ann": 15, "bob": 12, "cy": 8
+    }
+    excluded = facts_of(*base, adjusted("a2", "result_excluded", "ann", race_id="r2"))
+    assert points(excluded) == {"bob": 12, "ann": 10, "cy": 8}
+    assert points(facts_of(*base, adjusted("a3", "disqualified", "ann"))) == {"bob": 12, "cy": 8}
+    kept = facts_of(*base, adjusted("a4", "disqualified", "ann", from_round=2, keep_points=True))
+    row = standings(kept)["drivers/pro"]["rows"][1]
+    assert (row["id"], row["points"], row["disqualified"], row["can_still_win"]) == ("ann", 10, True, False)
+    withdrawn = facts_of(*base, adjusted("a1", "points_deduction", "ann", points=5),
+                         adjusted("a1", "points_deduction", "ann", points=5, revision=2, withdrawn=True))
+    assert points(withdrawn)["ann"] == 20
+
+
+def test_a_deduction_applies_from_its_round_on():
+    facts = facts_of(registered(small_rules()), wins_for("ann", round_=1), wins_for("ann", round_=2),
+                     adjusted("a1", "points_deduction", "ann", points=3, from_round=2))
+    assert points(facts, after_round=1) == {"ann": 10}
+    assert points(facts) == {"ann": 17}
+
+
+def test_standings_as_of_any_round_with_the_change_since_the_round_before():
+    facts = facts_of(registered(small_rules()), wins_for("ann", "bob", "cy", round_=1), wins_for("cy", "bob", round_=2),
+                     wins_for("ann", round_=3))
+    assert points(facts, after_round=1) == {"ann": 10, "bob": 6, "cy": 4}
+    rows = standings(facts, after_round=2)["drivers/pro"]["rows"]
+    assert [(r["id"], r["previous_position"], r["change"]) for r in rows] == [("cy", 3, 2), ("bob", 2, 0), ("ann", 1, -2)]
+
+
+def test_the_latest_revision_of_a_race_wins_whatever_the_arrival_order():
+    first, amended = wins_for("ann", "bob", round_=1), wins_for("bob", "ann", round_=1, revision=2)
+    assert points(facts_of(registered(small_rules()), amended, first)) == {"bob": 10, "ann": 6}
+    assert points(facts_of(registered(small_rules()), first, amended)) == {"bob": 10, "ann": 6}
+
+
+def test_provisional_results_flag_the_table():
+    facts = facts_of(registered(small_rules()), wins_for("ann", round_=1, provisional=True))
+    assert standings(facts)["drivers/pro"]["provisional"] is True
+    facts = facts_of(*facts.values(), wins_for("ann", round_=1, revision=2))
+    assert standings(facts)["drivers/pro"]["provisional"] is False
+
+
+def test_clinched_eliminated_and_can_still_win():
+    facts = facts_of(registered(small_rules()), wins_for("ann", "bob", "cy", round_=1), wins_for("ann", "bob", "cy", round_=2),
+                     wins_for("ann", "cy", "bob", round_=3))
+    rows = {r["id"]: r for r in standings(facts)["drivers/pro"]["rows"]}
+    # one race left (10 points): ann 30; bob 16 can reach 26, cy 14 can reach 24: ann has clinched
+    assert {k: (r["max_points"], r["can_still_win"], r["clinched"]) for k, r in rows.items()} == {
+        "ann": (40, True, True), "bob": (26, False, False), "cy": (24, False, False)
+    }
+    rows = {r["id"]: r for r in standings(facts, after_round=2)["drivers/pro"]["rows"]}
+    assert (rows["bob"]["can_still_win"], rows["ann"]["clinched"]) == (True, False)  # 12 + 20 >= 20
+
+
+def test_gaps_to_the_leader_and_to_the_car_ahead():
+    facts = facts_of(registered(small_rules()), wins_for("ann", "bob", "cy", round_=1))
+    rows = standings(facts)["drivers/pro"]["rows"]
+    assert [(r["gap_to_leader"], r["gap_to_ahead"]) for r in rows] == [(0, None), (4, 4), (6, 2)]
