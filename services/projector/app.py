@@ -1,0 +1,110 @@
+"""The projector service: a FastStream RedisBroker with two batch subscribers on the event log.
+
+- `events`: XREADGROUP ">" as consumer `settings.consumer_name`, `batch=True`,
+  `max_records=settings.batch_size`: new entries, one handler call per batch.
+- `claim`: XAUTOCLAIM as consumer `<consumer_name>-claim` with `min_idle_time=claim_idle_ms`:
+  entries left pending by a dead (or stuck) consumer of the group, this one's own included.
+  FastStream claims them one per call; their delivery counts are checked (XPENDING) and entries
+  past `max_deliveries` are dead-lettered.
+
+Ack policy: `AckPolicy.MANUAL` on both. The handler (`Projector.handle`) acknowledges an entry
+itself, after the atomic commit of its championship (or after writing its dead letter); an
+exception leaves the entries pending for the claimer. FastStream's nack/reject would send nothing
+to Redis anyway (DESIGN.md), so nothing depends on them.
+
+The group is created at id 0 with MKSTREAM before the broker starts (a group FastStream creates
+starts at `$` and would skip everything published before the first start). Input entries are
+plain JSON in one field `data`; the handler reads `message_ids` and the raw field dicts from
+`msg.raw_message` and never uses FastStream's own body decoding.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import structlog
+from faststream import AckPolicy, FastStream
+from faststream.redis import RedisBroker, StreamSub
+from faststream.redis.annotations import RedisBatchStreamMessage
+
+from services.projector.handler import Projector
+from services.runtime.redis import connect, ensure_group
+from services.runtime.settings import Settings
+
+log = structlog.get_logger("standings.projector")
+
+
+def claimer_name(settings: Settings) -> str:
+    return f"{settings.consumer_name}-claim"
+
+
+def build_broker(url: str, settings: Settings) -> tuple[RedisBroker, Projector]:
+    """The broker with both subscribers wired to one `Projector` (whose client is the broker's own)."""
+    broker = RedisBroker(url, logger=structlog.get_logger("faststream"), log_level=logging.DEBUG)
+    projector = Projector(connect(url, client_name=f"projector:{settings.consumer_name}"), settings)
+
+    events = StreamSub(settings.events_stream, group=settings.projector_group, consumer=settings.consumer_name,
+                       batch=True, max_records=settings.batch_size)
+    claims = StreamSub(settings.events_stream, group=settings.projector_group, consumer=claimer_name(settings),
+                       batch=True, max_records=settings.batch_size, min_idle_time=settings.claim_idle_ms)
+
+    @broker.subscriber(stream=events, ack_policy=AckPolicy.MANUAL, title="projector.events")
+    async def on_events(msg: RedisBatchStreamMessage) -> None:
+        await projector.handle(msg.raw_message["message_ids"], msg.raw_message["data"])
+
+    @broker.subscriber(stream=claims, ack_policy=AckPolicy.MANUAL, title="projector.claims")
+    async def on_claimed(msg: RedisBatchStreamMessage) -> None:
+        await projector.handle(msg.raw_message["message_ids"], msg.raw_message["data"], claimed=True)
+
+    return broker, projector
+
+
+async def prepare(url: str, settings: Settings) -> None:
+    """Create the projector group at id 0 (and the stream) unless it exists."""
+    client = connect(url)
+    try:
+        await ensure_group(client, settings.events_stream, settings.projector_group, "0")
+    finally:
+        await client.aclose()
+
+
+@asynccontextmanager
+async def projector_running(url: str, settings: Settings) -> AsyncIterator[Projector]:
+    """Run the projector's broker in this event loop for the block (tests, benchmarks, `up`)."""
+    await prepare(url, settings)
+    broker, projector = build_broker(url, settings)
+    await broker.start()
+    log.info("projector started", consumer=settings.consumer_name, stream=settings.events_stream,
+             group=settings.projector_group, batch_size=settings.batch_size)
+    try:
+        yield projector
+    finally:
+        await broker.stop()
+        await projector.redis.aclose()
+        log.info("projector stopped", consumer=settings.consumer_name)
+
+
+async def run_projector(settings: Settings) -> None:
+    """Run the projector until SIGINT/SIGTERM (or cancellation): `standings projector` / `up`.
+
+    Without `settings.redis_url` it starts the embedded server for its lifetime.
+    """
+    from services.runtime.embedded import redis_url_for
+    from services.runtime.logging import configure_logging
+
+    configure_logging(settings)
+    with redis_url_for(settings) as url:
+        await prepare(url, settings)
+        broker, projector = build_broker(url, settings)
+        app = FastStream(broker, logger=structlog.get_logger("faststream.app"))
+        try:
+            await app.run()
+        finally:
+            await projector.redis.aclose()
+
+
+def main() -> None:
+    asyncio.run(run_projector(Settings()))

@@ -1,0 +1,147 @@
+"""The batch handler: parse, group by championship, commit, dead-letter, acknowledge.
+
+Thin on purpose: validation is `schemas.events.parse_event`, the rules are the engine's, the
+atomic write is `commit_championship`. What is left is the bookkeeping of one batch of stream
+entries:
+
+- an entry delivered more than `max_deliveries` times, one without a `data` field, or one that
+  fails validation goes to the dead-letter stream;
+- valid events are grouped by championship (stream order kept) and each group is committed with
+  one atomic write; events that break the rules come back as violations and are dead-lettered;
+- then the dead letters are written and every entry whose fate is settled (committed, duplicate
+  or dead-lettered) is acknowledged, in one pipeline. An entry is never acknowledged before its
+  commit. When a championship's commit fails unexpectedly (Redis down, an engine bug), its
+  entries stay pending: the claimer (XAUTOCLAIM) redelivers them, and past `max_deliveries`
+  they are dead-lettered, so one bad event cannot stall the stream forever.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import structlog
+from pydantic import ValidationError
+from redis.asyncio import Redis
+
+from schemas.events import Event, parse_event
+from services.projector.commit import CommitResult, commit_championship
+from services.projector.dead_letters import dead_letter_fields, identify
+from services.runtime.redis import DATA_FIELD
+from services.runtime.settings import Settings
+
+log = structlog.get_logger("standings.projector")
+
+_DATA = DATA_FIELD.encode()
+
+
+@dataclass
+class BatchOutcome:
+    acked: list[bytes] = field(default_factory=list)
+    dead_lettered: list[tuple[bytes, str]] = field(default_factory=list)  # (stream id, reason)
+    commits: list[CommitResult] = field(default_factory=list)
+    failed: list[str] = field(default_factory=list)  # championships whose commit raised
+
+
+def validation_reason(error: ValidationError, limit: int = 5) -> str:
+    """A one-line summary of a pydantic error naming each field: 'payload.entries.1.position: ...'."""
+    parts = []
+    for err in error.errors(include_url=False)[:limit]:
+        loc = ".".join(str(p) for p in err["loc"])
+        parts.append(f"{loc}: {err['msg']}" if loc else err["msg"])
+    more = error.error_count() - limit
+    return "invalid event: " + "; ".join(parts) + (f" (+{more} more)" if more > 0 else "")
+
+
+class Projector:
+    """Applies batches of event-stream entries to the projection (see the module doc)."""
+
+    def __init__(self, client: Redis, settings: Settings) -> None:
+        self.redis = client
+        self.settings = settings
+
+    async def delivery_counts(self, ids: Sequence[bytes]) -> dict[bytes, int]:
+        """Times each entry has been delivered (XPENDING, one pipeline); 1 for entries not pending."""
+        s = self.settings
+        async with self.redis.pipeline(transaction=False) as pipe:
+            for sid in ids:
+                pipe.xpending_range(s.events_stream, s.projector_group, min=sid, max=sid, count=1)
+            replies = await pipe.execute()
+        return {sid: int(r[0]["times_delivered"]) if r else 1 for sid, r in zip(ids, replies, strict=True)}
+
+    async def handle(self, ids: Sequence[bytes], entries: Sequence[dict], *, claimed: bool = False) -> BatchOutcome:
+        """Process one batch: `ids[i]` is the stream id of `entries[i]` (its field dict).
+
+        `claimed` batches (from XAUTOCLAIM) have their delivery counts checked against
+        `max_deliveries`; fresh XREADGROUP ">" deliveries are first deliveries by definition.
+        """
+        s = self.settings
+        outcome = BatchOutcome()
+        dead: list[dict] = []
+        groups: dict[str, list[tuple[bytes, Event, bytes]]] = {}
+        counts = await self.delivery_counts(ids) if claimed else {}
+
+        def to_dead(sid: bytes, reason: str, payload: bytes | str, event_id=None, championship_id=None) -> None:
+            dead.append(dead_letter_fields(reason=reason, stream_id=sid, payload=payload,
+                                           event_id=event_id, championship_id=championship_id))
+            outcome.dead_lettered.append((sid, reason))
+            outcome.acked.append(sid)
+            log.warning("dead-lettered", stream_id=sid.decode(), reason=reason,
+                        event_id=event_id, championship_id=championship_id)
+
+        for sid, fields in zip(ids, entries, strict=True):
+            raw = fields.get(_DATA, fields.get(DATA_FIELD))
+            payload = raw if raw is not None else _fields_json(fields)
+            delivered = counts.get(sid, 1)
+            if delivered > s.max_deliveries:
+                to_dead(sid, f"delivered {delivered} times (max {s.max_deliveries})", payload, *identify(payload))
+                continue
+            if raw is None:
+                to_dead(sid, f"entry has no {DATA_FIELD!r} field", payload)
+                continue
+            try:
+                event = parse_event(raw)
+            except ValidationError as error:
+                to_dead(sid, validation_reason(error), raw, *identify(raw))
+                continue
+            groups.setdefault(event.championship_id, []).append((sid, event, raw))
+
+        for cid, items in groups.items():
+            with structlog.contextvars.bound_contextvars(championship_id=cid):
+                try:
+                    result = await commit_championship(self.redis, cid, [e for _, e, _ in items])
+                except Exception:
+                    log.exception("commit failed; entries stay pending for redelivery", entries=len(items))
+                    outcome.failed.append(cid)
+                    continue
+                outcome.commits.append(result)
+                violating = {id(e): v for e, v in result.violations}
+                for sid, event, raw in items:
+                    violation = violating.get(id(event))
+                    if violation is not None:
+                        to_dead(sid, f"rule violation: {violation}", raw, event.event_id, cid)
+                    else:
+                        outcome.acked.append(sid)
+                if result.version is not None:
+                    log.info("standings changed", version=result.version, causes=result.applied,
+                             events=len(items), attempts=result.attempts)
+                for event_id in result.applied:
+                    log.debug("event applied", event_id=event_id)
+                for event_id in result.duplicates:
+                    log.debug("duplicate ignored", event_id=event_id)
+
+        if outcome.acked:
+            async with self.redis.pipeline(transaction=False) as pipe:
+                for fields in dead:
+                    pipe.xadd(s.dead_letter_stream, fields)
+                pipe.xack(s.events_stream, s.projector_group, *outcome.acked)
+                await pipe.execute()
+        return outcome
+
+
+def _fields_json(fields: dict) -> str:
+    def text(v: bytes | str) -> str:
+        return v.decode("utf-8", "replace") if isinstance(v, bytes) else v
+
+    return json.dumps({text(k): text(v) for k, v in fields.items()}, sort_keys=True)

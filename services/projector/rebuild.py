@@ -1,0 +1,197 @@
+"""Rebuild: replay the event log into fresh keys and swap them in atomically, publishing nothing.
+
+`rebuild(redis, settings, championship_id=None, progress=None)` reads the whole event stream in
+pages (XRANGE), recomputes each championship's facts, tables and processed set with the same
+engine and serialization as the live projector, writes them to temporary keys in the same hash
+tag slot (`standings:{cid}:facts:rebuild:<token>`, ...) and swaps them in with RENAME inside one
+MULTI/EXEC. No `standings.changed` is written; the version is left alone when the rebuilt tables
+equal the live ones byte for byte, and raised by one (still without a record) when they differ,
+so a subscriber sees a gap at the next change and re-reads the tables.
+
+The race with the live projector, and the choice made:
+
+- Which events? When the championship has a live processed set, the rebuild applies exactly the
+  events the live projector has applied (the log entries whose `event_id` is in that set). Events
+  the projector has not handled yet are left to it, so it still publishes their
+  `standings.changed` (had the rebuild applied them, the projector would later see duplicates and
+  announce nothing). With no processed set (a wiped or never-built projection), it applies every
+  valid event of the log, and those events are then duplicates to the projector: nothing is
+  published for them, the version gap tells subscribers to re-read.
+- Live commits during the rebuild: the swap WATCHes the championship's facts, tables, processed
+  and version keys (the live commit writes them in its MULTI). If the projector commits between
+  our read of the processed set and our EXEC, EXEC fails; we read the log on from where the scan
+  stopped (catch-up), recompute and retry. The projector itself WATCHes the same keys, so a
+  commit racing with the swap is redone on the rebuilt state. Either way the swapped-in projection
+  corresponds to one exact processed set, which is what makes it byte-identical to the live one.
+"""
+
+from __future__ import annotations
+
+import itertools
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import structlog
+from pydantic import ValidationError
+from redis.asyncio import Redis
+from redis.exceptions import WatchError
+
+from schemas.events import Event, parse_event
+from services.engine import RuleViolation, record
+from services.projector.commit import current_version, dump_event, render_tables
+from services.runtime import keys
+from services.runtime.redis import DATA_FIELD
+from services.runtime.settings import Settings
+
+log = structlog.get_logger("standings.rebuild")
+
+Progress = Callable[[int, int], None]  # (entries read, entries in the log when the rebuild started)
+MAX_ATTEMPTS = 50
+TEMP_TTL_MS = 3_600_000
+
+
+@dataclass
+class RebuildReport:
+    championship_id: str
+    mode: str = "processed"  # "processed": the live processed set; "log": every valid event
+    events: int = 0  # events applied (including those a later revision superseded)
+    skipped: int = 0  # events that broke the rules and were left out
+    tables: int = 0
+    changed: bool = False  # whether the swapped-in tables differ from the live ones
+    version: int = 0
+    attempts: int = 0
+
+
+@dataclass
+class _Log:
+    """The event log as read so far, by championship, in stream order."""
+
+    client: Redis
+    settings: Settings
+    progress: Progress | None
+    page_size: int
+    total: int = 0
+    read: int = 0
+    invalid: int = 0
+    last_id: str | None = None
+    events: dict[str, list[Event]] = field(default_factory=dict)
+    ids: dict[str, set[str]] = field(default_factory=dict)
+
+    async def read_on(self) -> None:
+        """Read from after the last entry read to the current end of the stream."""
+        while True:
+            start = "-" if self.last_id is None else f"({self.last_id}"
+            page = await self.client.xrange(self.settings.events_stream, min=start, count=self.page_size)
+            if not page:
+                return
+            for sid, fields in page:
+                self.last_id = sid.decode() if isinstance(sid, bytes) else sid
+                raw = fields.get(DATA_FIELD.encode(), fields.get(DATA_FIELD))
+                try:
+                    event = parse_event(raw) if raw is not None else None
+                except ValidationError:
+                    event = None
+                if event is None:
+                    self.invalid += 1
+                    continue
+                self.events.setdefault(event.championship_id, []).append(event)
+                self.ids.setdefault(event.championship_id, set()).add(event.event_id)
+            self.read += len(page)
+            if self.progress is not None:
+                self.progress(self.read, max(self.total, self.read))
+
+
+async def rebuild(
+    client: Redis,
+    settings: Settings,
+    championship_id: str | None = None,
+    progress: Progress | None = None,
+    *,
+    page_size: int = 1000,
+) -> list[RebuildReport]:
+    """Rebuild one championship's projection, or every championship's; see the module doc."""
+    stream_log = _Log(client, settings, progress, page_size, total=await client.xlen(settings.events_stream))
+    await stream_log.read_on()
+    if championship_id is not None:
+        cids = [championship_id]
+    else:
+        listed = {c.decode() for c in await client.smembers(keys.CHAMPIONSHIPS_KEY)}
+        cids = sorted(set(stream_log.events) | listed)
+    reports = [await _rebuild_one(client, stream_log, cid) for cid in cids]
+    log.info("rebuild done", championships=len(reports), entries=stream_log.read, invalid=stream_log.invalid)
+    return reports
+
+
+async def _rebuild_one(client: Redis, stream_log: _Log, cid: str) -> RebuildReport:
+    live = {
+        "facts": keys.facts_key(cid),
+        "tables": keys.tables_key(cid),
+        "processed": keys.processed_key(cid),
+    }
+    k_version = keys.version_key(cid)
+    async with client.pipeline(transaction=True) as pipe:
+        for attempt in itertools.count(1):
+            token = uuid.uuid4().hex[:12]
+            temp = {name: f"{key}:rebuild:{token}" for name, key in live.items()}
+            try:
+                await pipe.watch(*live.values(), k_version)
+                processed = {m.decode() for m in await pipe.smembers(live["processed"])}
+                if processed - stream_log.ids.get(cid, set()):
+                    await stream_log.read_on()  # the projector is ahead of our scan: catch up
+                report = RebuildReport(cid, mode="processed" if processed else "log", attempts=attempt)
+                facts: dict[str, Event] = {}
+                handled: list[str] = []
+                for event in stream_log.events.get(cid, []):
+                    if processed and event.event_id not in processed:
+                        continue
+                    try:
+                        record(facts, event)
+                    except RuleViolation:
+                        report.skipped += 1
+                        continue
+                    handled.append(event.event_id)
+                report.events = len(handled)
+                tables = render_tables(facts)
+                stored = {k.decode(): v.decode() for k, v in (await pipe.hgetall(live["tables"])).items()}
+                report.changed = stored != tables
+                report.tables = len(tables)
+                version = await current_version(pipe, cid)
+                report.version = version + 1 if report.changed else version
+
+                contents = {
+                    "facts": {k: dump_event(e) for k, e in facts.items()},
+                    "tables": tables,
+                    "processed": handled,
+                }
+                async with client.pipeline(transaction=False) as temp_pipe:  # not the watched connection
+                    for name, content in contents.items():
+                        if not content:
+                            continue
+                        if name == "processed":
+                            temp_pipe.sadd(temp[name], *content)
+                        else:
+                            temp_pipe.hset(temp[name], mapping=content)
+                        temp_pipe.pexpire(temp[name], TEMP_TTL_MS)  # a crashed rebuild leaves no litter
+                    await temp_pipe.execute()
+
+                pipe.multi()
+                for name, key in live.items():
+                    if contents[name]:
+                        pipe.rename(temp[name], key)
+                        pipe.persist(key)
+                    else:
+                        pipe.delete(key)
+                if report.changed:
+                    pipe.set(k_version, report.version)
+                await pipe.execute()
+                log.info("championship rebuilt", championship_id=cid, mode=report.mode, events=report.events,
+                         skipped=report.skipped, tables=report.tables, changed=report.changed,
+                         version=report.version, attempts=attempt)
+                return report
+            except WatchError:
+                await client.delete(*temp.values())
+                if attempt >= MAX_ATTEMPTS:
+                    raise
+                log.info("live commit during rebuild; retrying", championship_id=cid, attempt=attempt)
+    raise AssertionError("unreachable")
