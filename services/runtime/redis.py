@@ -7,12 +7,18 @@ Decode keys and ids yourself where you need text (``key.decode()``).
 
 Public stream entries (the event log, ``standings:{cid}:changes``, dead letters) hold plain JSON in
 one field named ``data`` (:data:`DATA_FIELD`), so a bare ``XADD s * data '{...}'`` from any language
-is a valid producer. Checked against a real redis-server (``tests/integration/test_runtime.py``):
-FastStream 0.7.8's stream parser turns the entry ``{"data": "<json>"}`` into the message body
-``<json>`` (``RedisStreamParser`` reads the ``data`` field, its binary-envelope check fails and it
-falls back to the raw bytes), so a handler annotated with a pydantic model receives the decoded event.
-Caveat from the same parser: a JSON *object* whose top level holds a string ``data`` field is taken
-for FastStream's legacy envelope and unwrapped, so event JSON must not have a top-level ``data`` key.
+is a valid producer.
+
+How FastStream 0.7.8 reads such an entry (its own field is ``__data__``, not ``data``), checked
+against a real redis-server in ``tests/integration/test_runtime.py``:
+
+- single-message stream subscriber: the body is the ``<json>`` itself. ``RedisStreamParser`` finds
+  no ``__data__`` field, dumps the whole entry to ``{"data": "<json>"}`` and takes that for its
+  legacy JSON envelope, unwrapping ``data``. So a handler annotated with a pydantic model works.
+- batch subscriber (``batch=True``): each item of the body list is the entry as a dict,
+  ``{"data": "<json>"}``, *not* the decoded event: decode ``entry_json(item)`` yourself.
+- Caveat of the same envelope logic: event JSON must not have a top-level string ``data`` key, or
+  FastStream would unwrap it too.
 """
 
 from __future__ import annotations

@@ -10,7 +10,6 @@ import logging
 import pytest
 import redis
 import structlog
-from faststream import Context
 from faststream.redis import RedisBroker, StreamSub
 from redis.crc import key_slot
 
@@ -131,25 +130,31 @@ async def test_ensure_group_starts_at_zero_and_is_idempotent(redis_client) -> No
     assert len(reply[0][1]) == 1
 
 
-async def test_faststream_reads_a_plain_data_entry_as_the_json_body(redis_url: str) -> None:
-    """A bare ``XADD s * data <json>`` reaches a FastStream handler as that JSON."""
+@pytest.mark.parametrize("batch", [False, True], ids=["single", "batch"])
+async def test_how_faststream_reads_a_plain_data_entry(redis_url: str, batch) -> None:
+    """A bare ``XADD s * data <json>``: the JSON itself for a single-message subscriber, but
+    ``{"data": "<json>"}`` per entry for a batch subscriber (see services/runtime/redis.py)."""
     client = connect(redis_url)
     await ensure_group(client, "plain", "g")
     event = {"event_id": "e-1", "type": "race.classified", "payload": {"rows": [1, 2]}}
     await client.xadd("plain", entry(json.dumps(event)))
     received: asyncio.Future = asyncio.get_running_loop().create_future()
     broker = RedisBroker(redis_url, logger=None)
+    stream = StreamSub("plain", group="g", consumer="c1", max_records=10, batch=batch)
 
-    @broker.subscriber(stream=StreamSub("plain", group="g", consumer="c1", max_records=10))
-    async def handle(body: dict, msg=Context("message")) -> None:
-        received.set_result((body, msg.body))
+    @broker.subscriber(stream=stream)
+    async def handle(body: list[dict] | dict) -> None:
+        received.set_result(body)
 
     async with broker:
         await broker.start()
-        body, raw = await asyncio.wait_for(received, 10)
+        body = await asyncio.wait_for(received, 10)
     await client.aclose()
-    assert body == event
-    assert json.loads(raw) == event
+    if batch:
+        [item] = body
+        assert item == {"data": json.dumps(event)} and json.loads(entry_json(item)) == event
+    else:
+        assert body == event
 
 
 async def test_healthcheck_needs_redis_and_the_named_group(redis_url: str, redis_client) -> None:
