@@ -6,4 +6,5 @@
 - :mod:`.redis`: the asyncio client factory and consumer-group helper.
 - :mod:`.server`: a real ``redis-server``/``valkey-server`` child process (tests and embedded mode).
 - :mod:`.embedded`: the embedded, persistent server used when no ``REDIS_URL`` is configured.
+- :mod:`.healthcheck`: the container probe (`python -m services.runtime.healthcheck`).
 """

@@ -9,8 +9,10 @@ The server runs in the foreground (``--daemonize no``) so the ``Popen`` handle *
 - :meth:`RedisProcess.stop` sends SIGTERM, which Redis/Valkey handle as a graceful SHUTDOWN
   (the AOF is flushed and fsynced), and waits for the exit; SIGKILL only after ``timeout``.
 - :meth:`RedisProcess.kill` is a crash (SIGKILL): what the AOF policy has not synced is lost.
-- On Linux the server gets SIGTERM if the Python process that started it dies, so no orphan
-  server keeps a data folder or port busy.
+- On Linux the server gets SIGTERM when the *thread* that started it ends (``PR_SET_PDEATHSIG``),
+  so a crashed or killed Python process leaves no orphan server holding the data folder or port.
+  Start servers from a long-lived thread (the main thread): not from a short-lived worker thread
+  such as ``anyio.to_thread`` / ``asyncio.to_thread`` ones, whose exit would stop the server.
 """
 
 from __future__ import annotations
