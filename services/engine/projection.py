@@ -4,14 +4,28 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Mapping
+from dataclasses import dataclass
 
 from schemas.events import Adjustment, Event, RaceClassification
-from schemas.rules import Rules, TableDef
+from schemas.rules import RaceDef, Rules, TableDef
 from services.engine.facts import rules_of
+from services.engine.memo import Memo
 from services.engine.scoring import CarScore, score_race
 from services.engine.tables import RaceToRun, build_table
 
-_SCORED: dict[tuple, list[CarScore]] = {}  # memo of a pure function, keyed by the events it reads
+# Live, a new event changes one race: the other races' scores and the previous round's tables
+# are the same as last time, so they are remembered (memo.py says why that is exact).
+SCORED: Memo[list[CarScore]] = Memo(20_000)
+BUILT: Memo[dict] = Memo(5_000)
+
+
+@dataclass(frozen=True, slots=True)
+class HeldRace:
+    order: int
+    race: RaceClassification
+    track: str | None
+    scores: list[CarScore]
+    key: tuple  # the ids of the events this race's scores were derived from
 
 
 def standings(facts: Mapping[str, Event], after_round: int | None = None) -> dict[str, dict]:
@@ -23,71 +37,68 @@ def standings(facts: Mapping[str, Event], after_round: int | None = None) -> dic
     rules = rules_of(facts)
     if rules is None:
         return {}
-    races = _races_in_running_order(rules, facts)
-    last = max((race.round for _, race, _ in races), default=0)
+    races = _held_races(rules, facts)
+    last = max((h.race.round for h in races), default=0)
     cutoff = last if after_round is None else min(after_round, last)
-    previous = max((race.round for _, race, _ in races if race.round < cutoff), default=None)
-    adjustments = [e.payload for k, e in sorted(facts.items()) if k.startswith("adjustment:")]
+    previous = max((h.race.round for h in races if h.race.round < cutoff), default=None)
+    adjustments = [e for k, e in sorted(facts.items()) if k.startswith("adjustment:")]
     tables = {}
     for table in rules.tables:
-        for class_id in [c.id for c in rules.classes if not table.classes or c.id in table.classes] if table.per_class else [None]:
-            current = _table(rules, table, class_id, races, adjustments, cutoff)
-            before = _table(rules, table, class_id, races, adjustments, previous) if previous else None
-            _mark_moves(current, before)
-            tables[f"{current['table_id']}/{current['class_id']}"] = current
+        classes = [c.id for c in rules.classes if not table.classes or c.id in table.classes] if table.per_class else [None]
+        for class_id in classes:
+            current = _table(rules, facts["rules"], table, class_id, races, adjustments, cutoff)
+            before = _table(rules, facts["rules"], table, class_id, races, adjustments, previous) if previous else None
+            tables[f"{current['table_id']}/{current['class_id']}"] = _with_moves(current, before)
     return tables
 
 
-def _races_in_running_order(rules: Rules, facts: Mapping[str, Event]) -> list[tuple[int, RaceClassification, list[CarScore]]]:
-    calendar = [race.race_id for r in rules.calendar for race in r.races]
-    classified = [e for k, e in facts.items() if k.startswith("race:")]
-    order = {race_id: i for i, race_id in enumerate(calendar)}
-    classified.sort(key=lambda e: (e.payload.round, order.get(e.payload.race_id, len(order)), e.payload.race_id))
-    rules_id = facts["rules"].event_id
-    out = []
-    for i, event in enumerate(classified):
-        race = event.payload
-        awards = {
-            kind: {e.payload.class_id: e for k, e in facts.items() if k.startswith(f"{kind}:{race.race_id}:")}
-            for kind in ("pole", "fastest_lap")
-        }
-        key = (event.championship_id, rules_id, event.event_id, *sorted(e.event_id for a in awards.values() for e in a.values()))
-        if key not in _SCORED:
-            if len(_SCORED) > 50_000:
-                _SCORED.clear()
-            poles = {c: e.payload for c, e in awards["pole"].items()}
-            fastest = {c: e.payload for c, e in awards["fastest_lap"].items()}
-            _SCORED[key] = score_race(rules, race, poles, fastest)
-        out.append((i, race, _SCORED[key]))
-    return out
+def _held_races(rules: Rules, facts: Mapping[str, Event]) -> list[HeldRace]:
+    calendar = {race.race_id: (i, r.track) for i, (r, race) in enumerate((r, race) for r in rules.calendar for race in r.races)}
+    awards: dict[str, list[Event]] = {}
+    for key, event in facts.items():
+        if key.startswith(("pole:", "fastest_lap:")):
+            awards.setdefault(event.payload.race_id, []).append(event)
+    classified = sorted(
+        (e for k, e in facts.items() if k.startswith("race:")),
+        key=lambda e: (e.payload.round, calendar.get(e.payload.race_id, (len(calendar),))[0], e.payload.race_id),
+    )
+    held = []
+    for order, event in enumerate(classified):
+        race, given = event.payload, sorted(awards.get(event.payload.race_id, []), key=lambda e: e.event_id)
+        key = (event.championship_id, facts["rules"].event_id, event.event_id, *(e.event_id for e in given))
+        poles = {e.payload.class_id: e.payload for e in given if e.type == "pole.awarded"}
+        fastest = {e.payload.class_id: e.payload for e in given if e.type == "fastest_lap.set"}
+        scores = SCORED.get(key, lambda: score_race(rules, race, poles, fastest))
+        held.append(HeldRace(order, race, calendar.get(race.race_id, (0, race.track))[1], scores, key))
+    return held
 
 
-def _table(rules: Rules, table: TableDef, class_id, races, adjustments: list[Adjustment], cutoff: int) -> dict:
-    def counts(round_: int, track: str) -> bool:
+def _table(rules, registration, table: TableDef, class_id, races: list[HeldRace], adjustments: list[Event], cutoff: int) -> dict:
+    def counts(round_: int, track: str | None) -> bool:
         return (table.rounds is None or round_ in table.rounds) and (table.tracks is None or track in table.tracks)
 
-    tracks = {race.race_id: r.track for r in rules.calendar for race in r.races}
-    held = [
-        (i, race.race_id, scores)
-        for i, race, scores in races
-        if race.round <= cutoff and counts(race.round, tracks.get(race.race_id, race.track))
-    ]
-    done = {race_id for _, race_id, _ in held} | {race.race_id for _, race, _ in races if race.round <= cutoff}
+    held = [h for h in races if h.race.round <= cutoff and counts(h.race.round, h.track)]
+    key = (registration.event_id, table.id, class_id, cutoff, *(h.key for h in held), *(e.event_id for e in adjustments))
+    return BUILT.get(key, lambda: _build(rules, table, class_id, races, held, [e.payload for e in adjustments], cutoff, counts))
+
+
+def _build(rules, table, class_id, races, held: list[HeldRace], adjustments: list[Adjustment], cutoff, counts) -> dict:
+    done = {h.race.race_id for h in races if h.race.round <= cutoff}
     cars = table.cars_per_race or max(
-        (Counter(s.team_id for s in scores).most_common(1)[0][1] for _, _, scores in held if scores), default=1
+        (Counter(s.team_id for s in h.scores).most_common(1)[0][1] for h in held if h.scores), default=1
     )
-    to_run = []
-    for order, (round_def, race) in enumerate((r, race) for r in rules.calendar for race in r.races):
-        if race.race_id not in done and counts(round_def.round, round_def.track):
-            to_run.append(RaceToRun(race.race_id, 10_000 + order, _max_race_score(rules, table, class_id, race, cars)))
-    return build_table(rules, table, class_id, held, to_run, adjustments, cutoff)
+    to_run = [
+        RaceToRun(race.race_id, 10_000 + order, _max_race_score(rules, table, class_id, race, cars))
+        for order, (round_def, race) in enumerate((r, race) for r in rules.calendar for race in r.races)
+        if race.race_id not in done and counts(round_def.round, round_def.track)
+    ]
+    return build_table(rules, table, class_id, [(h.order, h.race.race_id, h.scores) for h in held], to_run, adjustments, cutoff)
 
 
-def _max_race_score(rules: Rules, table: TableDef, class_id: str | None, race, cars: int) -> float:
+def _max_race_score(rules: Rules, table: TableDef, class_id: str | None, race: RaceDef, cars: int) -> float:
     """An upper bound of what one competitor can take from one race (teams: every counted car wins)."""
-    classes = [class_id] if class_id else [c.id for c in rules.classes]
     best = 0.0
-    for c in classes:
+    for c in [class_id] if class_id else [c.id for c in rules.classes]:
         points = rules.points_table(race.session_type, c)
         bonus = sum(
             b.points for b in rules.bonuses
@@ -97,9 +108,11 @@ def _max_race_score(rules: Rules, table: TableDef, class_id: str | None, race, c
     return best * (cars if table.kind == "teams" else 1)
 
 
-def _mark_moves(current: dict, before: dict | None) -> None:
+def _with_moves(current: dict, before: dict | None) -> dict:
+    """`current` with each row's position before this round and the places gained since."""
     earlier = {row["id"]: row["position"] for row in before["rows"]} if before else {}
+    rows = []
     for row in current["rows"]:
         was = earlier.get(row["id"])
-        row["previous_position"] = was
-        row["change"] = was - row["position"] if was is not None else None
+        rows.append({**row, "previous_position": was, "change": was - row["position"] if was is not None else None})
+    return {**current, "rows": rows}

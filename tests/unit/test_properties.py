@@ -1,0 +1,89 @@
+"""Properties of the pure engine over generated seasons (hypothesis)."""
+
+import json
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from schemas.events import fact_key
+from services.engine import standings
+from tests.builders import adjusted, award, car, classified, facts_of, registered, small_rules
+
+DRIVERS = ["ann", "bob", "cy", "dan", "eve", "fay"]
+RULES = small_rules(
+    bonuses=[{"kind": "pole", "points": 2}, {"kind": "fastest_lap", "points": 1, "top_n": 3}],
+    drops=[{"drop_worst": 1, "protected_races": ["r4"]}],
+    tables=[{"id": "drivers", "name": "Drivers"}, {"id": "teams", "name": "Teams", "kind": "teams", "per_class": False}],
+)
+
+
+@st.composite
+def race_versions(draw, round_: int):
+    """One to three revisions of a race, each a different finishing order."""
+    events = []
+    for revision in range(1, draw(st.integers(1, 3)) + 1):
+        order = draw(st.permutations(DRIVERS))
+        cars = [
+            car(str(i), d, pos, team="red" if i % 2 else "blue", class_id="am" if i > 4 else "pro",
+                status=draw(st.sampled_from(["classified"] * 4 + ["dnf"])), guest=d == "fay" and draw(st.booleans()))
+            for pos, d in enumerate(order, start=1)
+            for i in [DRIVERS.index(d) + 1]
+        ]
+        events.append(classified(f"r{round_}", round_, cars, revision=revision))
+    return events
+
+
+@st.composite
+def seasons(draw):
+    rounds = draw(st.lists(st.integers(1, 4), min_size=1, max_size=4, unique=True))
+    events = [registered(RULES)]
+    for round_ in rounds:
+        events += draw(race_versions(round_))
+        number = draw(st.integers(1, 4))
+        events.append(award(draw(st.sampled_from(["pole.awarded", "fastest_lap.set"])), f"r{round_}", round_, str(number),
+                            DRIVERS[number - 1], revision=draw(st.integers(1, 2))))
+    for n in range(draw(st.integers(0, 2))):
+        kind = draw(st.sampled_from(["points_deduction", "result_excluded", "disqualified"]))
+        extra = {"points_deduction": {"points": 3}, "result_excluded": {"race_id": f"r{rounds[0]}"},
+                 "disqualified": {"keep_points": draw(st.booleans()), "from_round": 2}}[kind]
+        events.append(adjusted(f"a{n}", kind, draw(st.sampled_from(DRIVERS[:4])), **extra))
+    return events
+
+
+def tables_json(events) -> str:
+    return json.dumps(standings(facts_of(*events)), sort_keys=True)
+
+
+@settings(max_examples=150, deadline=None)
+@given(seasons(), st.randoms(use_true_random=False))
+def test_any_permutation_of_the_facts_gives_the_same_tables(events, random):
+    shuffled = events[1:]
+    random.shuffle(shuffled)
+    assert tables_json([events[0], *shuffled]) == tables_json(events)
+
+
+@settings(max_examples=100, deadline=None)
+@given(seasons())
+def test_applying_every_event_twice_equals_once(events):
+    assert tables_json(events + events) == tables_json(events)
+
+
+@settings(max_examples=100, deadline=None)
+@given(seasons())
+def test_the_latest_revision_of_each_fact_wins(events):
+    latest = {}
+    for e in events:
+        key = fact_key(e)
+        if key not in latest or e.payload.revision > latest[key].payload.revision:
+            latest[key] = e
+    assert tables_json(list(latest.values())) == tables_json(events)
+
+
+@settings(max_examples=150, deadline=None)
+@given(seasons())
+def test_every_total_is_its_counted_results_plus_bonuses_minus_deductions(events):
+    for table in standings(facts_of(*events)).values():
+        for row in table["rows"]:
+            counted = sum(r["points"] + r["bonus"] for r in row["results"] if not (r["dropped"] or r["excluded"]))
+            assert row["points"] == round(counted - row["deduction"], 3)
+            assert row["gap_to_leader"] == round(table["rows"][0]["points"] - row["points"], 3)
