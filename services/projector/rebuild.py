@@ -37,7 +37,7 @@ from pydantic import ValidationError
 from redis.asyncio import Redis
 from redis.exceptions import WatchError
 
-from schemas.events import Event, parse_event
+from schemas.events import ChampionshipRegistered, Event, parse_event
 from services.engine import RuleViolation, record
 from services.projector.commit import current_version, dump_event, render_tables
 from services.runtime import keys
@@ -102,6 +102,13 @@ class _Log:
                 self.progress(self.read, max(self.total, self.read))
 
 
+def _registrations_first(events: list[Event]) -> list[Event]:
+    """Log order, but rules before results: the live projector retries events that arrive before
+    their championship's registration (handler.retry_later), so a result published ahead of the
+    rules is applied live, and must be here too."""
+    return sorted(events, key=lambda e: not isinstance(e, ChampionshipRegistered))  # stable
+
+
 async def rebuild(
     client: Redis,
     settings: Settings,
@@ -142,7 +149,7 @@ async def _rebuild_one(client: Redis, stream_log: _Log, cid: str) -> RebuildRepo
                 report = RebuildReport(cid, mode="processed" if processed else "log", attempts=attempt)
                 facts: dict[str, Event] = {}
                 handled: list[str] = []
-                for event in stream_log.events.get(cid, []):
+                for event in _registrations_first(stream_log.events.get(cid, [])):
                     if processed and event.event_id not in processed:
                         continue
                     try:
