@@ -1,0 +1,74 @@
+"""The gateway's ASGI app: the read API, the live feed, the overlay and the standings page.
+
+``create_app(redis_url)`` builds it; its lifespan opens two Redis clients (one for requests, one
+for the fan-out reader, whose woken reads close their connection) and runs the :class:`Hub`.
+Errors: 404 ``{"detail": "<what is unknown>; <what exists>"}``; 422 FastAPI's ``{"detail": [...]}``
+plus ``"message"``, one line naming each parameter at fault.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager, suppress
+from pathlib import Path
+
+import structlog
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import FileResponse, JSONResponse
+from fastapi.staticfiles import StaticFiles
+
+from services.gateway.api import router
+from services.gateway.hub import Hub
+from services.gateway.views import NotFound
+from services.runtime.redis import connect
+
+STATIC = Path(__file__).parent / "static"
+log = structlog.get_logger("standings.gateway")
+
+
+def create_app(redis_url: str) -> FastAPI:
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        app.state.redis = connect(redis_url, client_name="gateway")
+        reader = connect(redis_url, client_name="gateway-fanout")
+        app.state.hub = Hub(reader)
+        task = asyncio.create_task(app.state.hub.run(), name="gateway-fanout")
+        log.info("gateway started")
+        try:
+            yield
+        finally:
+            task.cancel()
+            with suppress(asyncio.CancelledError):
+                await task
+            await reader.aclose()
+            await app.state.redis.aclose()
+            log.info("gateway stopped")
+
+    app = FastAPI(title="Standings gateway", version="1", lifespan=lifespan,
+                  description="Live championship standings: read API, Server-Sent Events, broadcast overlay.")
+    app.include_router(router)
+    app.add_exception_handler(NotFound, _not_found)
+    app.add_exception_handler(RequestValidationError, _invalid)
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    for path, page in (("/", "page.html"), ("/championships/{cid}/page", "page.html"), ("/overlay", "overlay.html")):
+        app.add_api_route(path, _page(page), include_in_schema=False)
+    return app
+
+
+def _page(name: str):
+    async def serve() -> FileResponse:
+        return FileResponse(STATIC / name, headers={"Cache-Control": "no-cache"})
+    return serve
+
+
+async def _not_found(_: Request, exc: NotFound) -> JSONResponse:
+    return JSONResponse({"detail": str(exc)}, status_code=404)
+
+
+async def _invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
+    """FastAPI's 422 body, plus a ``message`` naming each parameter at fault."""
+    errors = [{"loc": list(e["loc"]), "msg": e["msg"], "type": e["type"]} for e in exc.errors()]
+    message = "; ".join(f"{e['loc'][0]} parameter {'.'.join(map(str, e['loc'][1:]))!r}: {e['msg']}" for e in errors)
+    return JSONResponse({"detail": errors, "message": message}, status_code=422)

@@ -1,0 +1,157 @@
+"""The fan-out: one Redis reader per process, one bounded queue per live client.
+
+Guarantees:
+
+- One ``XREAD BLOCK`` loop reads the ``standings:{cid}:changes`` streams of every championship
+  that has at least one subscriber; each entry is parsed once and offered to every subscriber.
+- A subscription sees every change appended after :meth:`Hub.subscribe` returned (the reader's
+  position for a championship is taken when its first subscriber arrives), in stream order.
+- Offering never waits: a subscriber whose queue is full loses its queued changes and receives
+  :data:`RESYNC` instead, then the changes that follow; it re-reads a snapshot, the others never
+  notice (a slow client never slows the rest).
+- Redis errors are logged and retried after a pause from the same positions: nothing is skipped
+  unless the stream was trimmed meanwhile (subscribers detect that as a version gap).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from dataclasses import dataclass, field
+
+import structlog
+from redis.asyncio import Redis
+from redis.exceptions import RedisError
+
+from services.runtime.keys import changes_stream
+from services.runtime.redis import entry_json
+
+log = structlog.get_logger("standings.gateway.hub")
+
+RESYNC = object()  # put in a queue that overflowed: "re-read a snapshot"
+
+
+@dataclass(eq=False)
+class Change:
+    """One ``standings.changed`` entry, parsed once, serialized once per distinct filter."""
+
+    version: int
+    raw: str
+    event: dict
+    _by_filter: dict = field(default_factory=dict)
+
+    @classmethod
+    def from_fields(cls, fields: dict) -> Change:
+        """Parse a changes-stream entry; KeyError/ValueError when it is not a standings.changed."""
+        raw = entry_json(fields)
+        raw = raw.decode() if isinstance(raw, bytes) else raw
+        event = json.loads(raw)
+        return cls(int(event["payload"]["version"]), raw, event)
+
+    def data_for(self, table: str | None, class_id: str | None) -> str | None:
+        """The event's JSON keeping only the tables the filter matches; None when none does."""
+        if table is None and class_id is None:
+            return self.raw
+        if (table, class_id) not in self._by_filter:
+            payload = self.event["payload"]
+            tables = [t for t in payload["tables"] if matches(t, table, class_id)]
+            changes = [c for c in payload["changes"] if matches(c, table, class_id)]
+            filtered = {**self.event, "payload": {**payload, "tables": tables, "changes": changes}}
+            self._by_filter[(table, class_id)] = json.dumps(filtered, separators=(",", ":")) if tables else None
+        return self._by_filter[(table, class_id)]
+
+
+def matches(item: dict, table: str | None, class_id: str | None) -> bool:
+    """Whether a table (or a table change) passes the filter; None matches anything."""
+    return table in (None, item["table_id"]) and class_id in (None, item["class_id"])
+
+
+class Subscription:
+    """A client's bounded queue of :class:`Change` (or :data:`RESYNC`) for one championship."""
+
+    def __init__(self, championship_id: str, size: int) -> None:
+        self.championship_id = championship_id
+        self.queue: asyncio.Queue[Change | object] = asyncio.Queue(size)
+
+    def offer(self, change: Change) -> None:
+        try:
+            self.queue.put_nowait(change)
+        except asyncio.QueueFull:
+            while not self.queue.empty():
+                self.queue.get_nowait()
+            self.queue.put_nowait(RESYNC)
+            log.info("slow client dropped to resync", championship_id=self.championship_id)
+
+
+class Hub:
+    """Fans each championship's changes stream out to its subscribers; run :meth:`run` as a task."""
+
+    def __init__(self, redis: Redis, queue_size: int = 64, batch: int = 100, block_ms: int = 5_000) -> None:
+        """``redis`` should be a client of its own: a woken read is cancelled, closing its connection."""
+        self._redis, self._queue_size, self._batch, self._block_ms = redis, queue_size, batch, block_ms
+        self._subscribers: dict[str, set[Subscription]] = {}
+        self._positions: dict[str, bytes] = {}
+        self._wake = asyncio.Event()
+
+    async def subscribe(self, championship_id: str) -> Subscription:
+        if championship_id not in self._subscribers:
+            latest = await self._redis.xrevrange(changes_stream(championship_id), count=1)
+            if championship_id not in self._subscribers:  # another subscribe won the race
+                self._positions[championship_id] = latest[0][0] if latest else b"0-0"
+                self._subscribers[championship_id] = set()
+                self._wake.set()
+        subscription = Subscription(championship_id, self._queue_size)
+        self._subscribers[championship_id].add(subscription)
+        return subscription
+
+    def unsubscribe(self, subscription: Subscription) -> None:
+        cid = subscription.championship_id
+        subscribers = self._subscribers.get(cid, set())
+        subscribers.discard(subscription)
+        if not subscribers:
+            self._subscribers.pop(cid, None)
+            self._positions.pop(cid, None)
+
+    def subscriber_count(self) -> int:
+        return sum(len(s) for s in self._subscribers.values())
+
+    async def run(self) -> None:
+        """Read and fan out until cancelled."""
+        while True:
+            if not self._positions:
+                await self._wake.wait()
+            self._wake.clear()
+            streams = {changes_stream(cid): position for cid, position in self._positions.items()}
+            try:
+                reply = await self._read(streams)
+            except RedisError as exc:
+                log.warning("changes read failed; retrying", error=str(exc))
+                await asyncio.sleep(1)
+                continue
+            for stream, entries in reply:
+                self._dispatch(stream.decode().split("{", 1)[1].split("}", 1)[0], entries)
+
+    async def _read(self, streams: dict[str, bytes]) -> list:
+        """XREAD BLOCK, cut short (empty reply) when a new championship gets its first subscriber."""
+        read = asyncio.ensure_future(self._redis.xread(streams, count=self._batch, block=self._block_ms))
+        woken = asyncio.ensure_future(self._wake.wait())
+        await asyncio.wait({read, woken}, return_when=asyncio.FIRST_COMPLETED)
+        woken.cancel()
+        if not read.done():
+            read.cancel()
+            await asyncio.gather(read, return_exceptions=True)
+            return []
+        return read.result() or []
+
+    def _dispatch(self, cid: str, entries: list) -> None:
+        if cid not in self._positions:
+            return  # its last subscriber left meanwhile
+        for entry_id, fields in entries:
+            self._positions[cid] = entry_id
+            try:
+                change = Change.from_fields(fields)
+            except (KeyError, TypeError, ValueError) as exc:
+                log.error("unreadable change skipped", championship_id=cid, entry_id=entry_id.decode(), error=repr(exc))
+                continue
+            for subscription in tuple(self._subscribers.get(cid, ())):
+                subscription.offer(change)
