@@ -164,7 +164,7 @@ async def commit_championship(client: Redis, championship_id: str, events: Seque
                         after = {k: _json_loads(v) for k, v in new_tables.items()}
                         before = {k: _json_loads(stored[k]) for k in new_tables if k in stored}
                         changes = diff_tables(before, after)
-                        record_json = dumps(standings_changed(championship_id, version, causes, after, changes, dropped))
+                        record_json = dumps(standings_changed(championship_id, version, causes, after, changes))
 
                 pipe.multi()
                 if changed_facts:

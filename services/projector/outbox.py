@@ -41,13 +41,14 @@ def standings_changed(
     causes: Sequence[Event],
     tables: Mapping[str, dict],
     changes: list[dict],
-    removed: Sequence[str] = (),
 ) -> dict:
     """The JSON-ready `standings.changed` event for one commit.
 
     `causes` are the events whose facts changed in the commit (in stream order), `tables` the
     tables that changed (key "table_id/class_id" -> full table), `changes` their diff
-    (`services.engine.diff_tables`), `removed` keys of tables the rules no longer keep.
+    (`services.engine.diff_tables`). The shape is `schemas.standings.StandingsChanged`; a table the
+    rules stop keeping is deleted from the projection without a mention here (the contract has
+    no field for it), though its removal still bumps the version.
     """
     if not causes:
         raise ValueError("a standings.changed needs at least one causing event")
@@ -57,8 +58,6 @@ def standings_changed(
         "tables": [tables[key] for key in sorted(tables)],
         "changes": changes,
     }
-    if removed:
-        payload["removed_tables"] = sorted(removed)
     return {
         "event_id": changed_event_id(championship_id, version),
         "type": CHANGED_TYPE,

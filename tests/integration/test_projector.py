@@ -12,6 +12,7 @@ import random
 
 import pytest
 
+from schemas.standings import StandingsChanged
 from services.projector import commit as commit_module
 from services.projector import dead_letters, projector_running, rebuild
 from services.projector.handler import Projector
@@ -48,6 +49,11 @@ async def test_projects_and_publishes_contiguous_versions(redis_url, redis_clien
     assert last["event_id"] == f"cup:v{snap['version']}" and last["type"] == "standings.changed"
     causes = [c for change in snap["changes"] for c in change["payload"]["causes"]]
     assert len(causes) == len(set(causes))  # every fact change announced once
+    for change in snap["changes"]:
+        StandingsChanged.model_validate(change)  # the public output contract
+    when = {e["event_id"]: e["occurred_at"] for e in events}
+    for change in snap["changes"]:  # from the causing events, not the clock
+        assert change["occurred_at"] == max(when[c] for c in change["payload"]["causes"])
     assert await redis_client.sismember(keys.CHAMPIONSHIPS_KEY, "cup")
     assert await redis_client.scard(keys.processed_key("cup")) == len(events)
 
