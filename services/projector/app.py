@@ -100,6 +100,9 @@ async def run_projector(settings: Settings) -> None:
         await prepare(url, settings)
         broker, projector = build_broker(url, settings)
         app = FastStream(broker, logger=structlog.get_logger("faststream.app"))
+        log.info("projector starting", consumer=settings.consumer_name, claimer=claimer_name(settings),
+                 stream=settings.events_stream, group=settings.projector_group, batch_size=settings.batch_size,
+                 claim_idle_ms=settings.claim_idle_ms, max_deliveries=settings.max_deliveries)
         try:
             await app.run()
         finally:
