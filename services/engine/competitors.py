@@ -7,44 +7,43 @@ from dataclasses import dataclass, field
 
 from schemas.events import Adjustment
 from schemas.rules import TableDef
-from services.engine.scoring import CarScore
-
-
-@dataclass(slots=True)
-class Result:
-    race_id: str
-    round: int
-    session_type: str
-    class_position: int | None
-    place: int | None
-    status: str
-    points: float
-    bonus: float
-    poles: int
-    fastest_laps: int
-    provisional: bool
-    excluded: bool = False
-    dropped: bool = False
-
-    @property
-    def counted(self) -> float:
-        return 0.0 if self.excluded or self.dropped else self.points + self.bonus
+from services.engine.scoring import RaceScore, result_summary
 
 
 @dataclass(slots=True)
 class Competitor:
+    """A driver or a team in one table group; `results` are shared, read-only race scores."""
+
     id: str
     name: str
     class_id: str
     car_number: str | None = None
     team_name: str | None = None
-    results: dict[str, Result] = field(default_factory=dict)
+    results: dict[str, RaceScore] = field(default_factory=dict)
+    excluded: set[str] = field(default_factory=set)
+    dropped: set[str] = field(default_factory=set)
     deduction: float = 0.0
     disqualified: bool = False
+    points: float = 0.0  # set once drops are known: see settle()
+
+    def settle(self) -> None:
+        """Total = counted results plus their bonuses, minus deductions (to 1/1000 of a point)."""
+        void = self.excluded | self.dropped
+        self.points = round(sum(r.total for race_id, r in self.results.items() if race_id not in void) - self.deduction, 3)
 
 
-def collect(table: TableDef, classes: set[str], races: Sequence[tuple[str, list[CarScore]]]) -> dict[str, Competitor]:
-    """The competitors of one table group from the scored races it counts, in running order."""
+def collect(
+    table: TableDef, classes: set[str], races: Sequence[tuple[str, list[RaceScore]]], adjustments: Iterable[Adjustment]
+) -> dict[str, Competitor]:
+    """The competitors of one table group from the scored races it counts, in running order.
+
+    A driver's excluded result is left out of the team's sum too: the car's result is void.
+    """
+    void = {
+        (a.race_id, a.subject_id)
+        for a in adjustments
+        if a.kind == "result_excluded" and a.subject == "driver" and not a.withdrawn
+    }
     people: dict[str, Competitor] = {}
     for race_id, scores in races:
         mine = [s for s in scores if s.class_id in classes and not s.guest]
@@ -52,28 +51,31 @@ def collect(table: TableDef, classes: set[str], races: Sequence[tuple[str, list[
             for s in mine:
                 for driver_id, name in s.drivers:
                     if table.drivers is None or driver_id in table.drivers:
-                        c = people.setdefault(driver_id, Competitor(driver_id, name, s.class_id))
+                        c = people.get(driver_id) or people.setdefault(driver_id, Competitor(driver_id, name, s.class_id))
                         c.name, c.car_number, c.team_name, c.class_id = name, s.car_number, s.team_name, s.class_id
-                        c.results[race_id] = _result(race_id, [s])
+                        c.results[race_id] = s
         else:
-            by_team: dict[str, list[CarScore]] = {}
+            by_team: dict[str, list[RaceScore]] = {}
             for s in mine:
-                by_team.setdefault(s.team_id, []).append(s)
+                if (race_id, s.drivers[0][0]) not in void:
+                    by_team.setdefault(s.team_id, []).append(s)
             for team_id, cars in by_team.items():
                 cars.sort(key=lambda s: (-s.total, s.class_position))
-                counted = cars[: table.cars_per_race] if table.cars_per_race else cars
                 c = people.setdefault(team_id, Competitor(team_id, cars[0].team_name, cars[0].class_id))
                 c.name = cars[0].team_name
-                c.results[race_id] = _result(race_id, counted)
+                c.results[race_id] = team_score(cars[: table.cars_per_race] if table.cars_per_race else cars)
     return people
 
 
-def _result(race_id: str, cars: list[CarScore]) -> Result:
+def team_score(cars: list[RaceScore]) -> RaceScore:
+    """A team's result in one race: the sum of its counted cars, placed by its best car."""
     best = min(cars, key=lambda s: (s.place or 10**6, s.class_position))
-    return Result(
-        race_id, best.round, best.session_type, best.class_position, best.place, best.status,
-        sum(s.points for s in cars), sum(s.bonus for s in cars),
-        sum(s.pole for s in cars), sum(s.fastest_lap for s in cars), best.provisional,
+    points, bonus = sum(s.points for s in cars), sum(s.bonus for s in cars)
+    return RaceScore(
+        best.race_id, best.round, best.session_type, best.class_id, "", (), best.team_id, best.team_name,
+        best.class_position, best.place, best.status, False, points, bonus,
+        sum(s.poles for s in cars), sum(s.fastest_laps for s in cars), best.provisional,
+        result_summary(best.race_id, best.round, best.class_position, best.place, best.status, points, bonus, best.provisional),
     )
 
 
@@ -91,11 +93,10 @@ def apply_adjustments(
         if adj.kind == "points_deduction":
             c.deduction += adj.points
         elif adj.kind == "result_excluded" and adj.race_id in c.results:
-            c.results[adj.race_id].excluded = True
+            c.excluded.add(adj.race_id)
         elif adj.kind == "disqualified":
             if not adj.keep_points:
                 del people[c.id]
                 continue
             c.disqualified = True
-            for r in c.results.values():
-                r.excluded = r.excluded or r.round >= adj.from_round
+            c.excluded.update(race_id for race_id, r in c.results.items() if r.round >= adj.from_round)

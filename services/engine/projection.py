@@ -10,12 +10,12 @@ from schemas.events import Adjustment, Event, RaceClassification
 from schemas.rules import RaceDef, Rules, TableDef
 from services.engine.facts import rules_of
 from services.engine.memo import Memo
-from services.engine.scoring import CarScore, score_race
+from services.engine.scoring import RaceScore, score_race
 from services.engine.tables import RaceToRun, build_table
 
 # Live, a new event changes one race: the other races' scores and the previous round's tables
 # are the same as last time, so they are remembered (memo.py says why that is exact).
-SCORED: Memo[list[CarScore]] = Memo(20_000)
+SCORED: Memo[list[RaceScore]] = Memo(20_000)
 BUILT: Memo[dict] = Memo(5_000)
 
 
@@ -24,7 +24,7 @@ class HeldRace:
     order: int
     race: RaceClassification
     track: str | None
-    scores: list[CarScore]
+    scores: list[RaceScore]
     key: tuple  # the ids of the events this race's scores were derived from
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from itertools import groupby
 
 from schemas.events import ClassAward, ClassifiedCar, RaceClassification
@@ -11,8 +11,8 @@ from schemas.rules import Rules
 
 
 @dataclass(frozen=True, slots=True)
-class CarScore:
-    """What one car earned in one race; every credited driver and the team share it."""
+class RaceScore:
+    """What one car earned in one race (or a team's counted cars: see competitors.team_score)."""
 
     race_id: str
     round: int
@@ -22,19 +22,33 @@ class CarScore:
     drivers: tuple[tuple[str, str], ...]  # (driver_id, name): the driver first, then co-drivers
     team_id: str
     team_name: str
-    class_position: int
+    class_position: int | None
     place: int | None  # points place after guests and non-scorers are skipped; None if it cannot score
     status: str
     guest: bool
     points: float  # position points after factors
     bonus: float
-    pole: bool
-    fastest_lap: bool
+    poles: int
+    fastest_laps: int
     provisional: bool
+    summary: dict = field(compare=False)  # the JSON shape of this result in a table row (read-only)
+    total: float = field(init=False, compare=False)  # points + bonus, kept since tables add it up often
 
-    @property
-    def total(self) -> float:
-        return self.points + self.bonus
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "total", self.points + self.bonus)
+
+
+def result_summary(race_id, round_, class_position, place, status, points, bonus, provisional) -> dict:
+    return {
+        "race_id": race_id, "round": round_, "class_position": class_position, "place": place, "status": status,
+        "points": num(points), "bonus": num(bonus), "dropped": False, "excluded": False, "provisional": provisional,
+    }
+
+
+def num(x: float) -> int | float:
+    """Points as JSON shows them: 25 rather than 25.0, fractions to 1/1000."""
+    x = round(x, 3)
+    return int(x) if x == int(x) else x
 
 
 def race_factor(rules: Rules, race: RaceClassification) -> float:
@@ -50,7 +64,7 @@ def race_factor(rules: Rules, race: RaceClassification) -> float:
 
 def score_race(
     rules: Rules, race: RaceClassification, poles: Mapping[str, ClassAward], fastest: Mapping[str, ClassAward]
-) -> list[CarScore]:
+) -> list[RaceScore]:
     """Every car's score in `race`; `poles`/`fastest` map class id to that race's award."""
     factor = race_factor(rules, race)
     class_positions = race.class_positions()
@@ -82,12 +96,13 @@ def score_race(
                     if applies and in_top and awards[b.kind]:
                         bonus += b.points
             drivers = ((car.driver_id, car.driver_name),) + tuple((d.driver_id, d.name) for d in car.co_drivers)
+            position, first = class_positions[car.car_number], place[0] if place else None
             scores.append(
-                CarScore(
+                RaceScore(
                     race.race_id, race.round, race.session_type, class_id, car.car_number, drivers,
-                    car.team_id, car.team_name, class_positions[car.car_number], place[0] if place else None,
-                    car.status, car.guest,
-                    round(points, 3), bonus, awards["pole"], awards["fastest_lap"], race.provisional,
+                    car.team_id, car.team_name, position, first, car.status, car.guest,
+                    round(points, 3), bonus, int(awards["pole"]), int(awards["fastest_lap"]), race.provisional,
+                    result_summary(race.race_id, race.round, position, first, car.status, points, bonus, race.provisional),
                 )
             )
     return scores

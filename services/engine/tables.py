@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from schemas.events import Adjustment
 from schemas.rules import Rules, TableDef
 from services.engine.competitors import Competitor, apply_adjustments, collect
-from services.engine.drops import Score, dropped_races
-from services.engine.ranking import rank, total
-from services.engine.scoring import CarScore
+from services.engine.drops import Candidate, dropped_races
+from services.engine.ranking import rank
+from services.engine.scoring import RaceScore, num
 
 OVERALL = "overall"
 
@@ -28,27 +28,28 @@ def build_table(
     rules: Rules,
     table: TableDef,
     class_id: str | None,
-    held: Sequence[tuple[int, str, list[CarScore]]],
+    held: Sequence[tuple[int, str, list[RaceScore]]],
     to_run: Sequence[RaceToRun],
-    adjustments: Iterable[Adjustment],
+    adjustments: Sequence[Adjustment],
     cutoff: int,
 ) -> dict:
     """One table as a JSON-ready dict; `held` is (order, race_id, scores) in running order."""
     classes = {class_id} if class_id else set(table.classes or [c.id for c in rules.classes])
-    people = collect(table, classes, [(race_id, scores) for _, race_id, scores in held])
+    people = collect(table, classes, [(race_id, scores) for _, race_id, scores in held], adjustments)
     apply_adjustments(people, adjustments, table.kind, class_id, cutoff)
     rule = rules.drop_rule(class_id) if class_id else next((d for d in rules.drops if d.classes is None), None)
     rule = rule if table.apply_drops else None
     protected = set(rule.protected_races) if rule else set()
-    season: list[tuple[int, str]] = [(order, race_id) for order, race_id, _ in held]
     best_case = {}
+    still_to_win = sum(r.max_score for r in to_run)
     for c in people.values():
-        for race_id in dropped_races(rule, _scores(c, season, protected)):
-            if race_id in c.results:
-                c.results[race_id].dropped = True
-        best_case[c.id] = _max_points(c, rule, season, protected, to_run) if rules.calendar else None
+        if rule is not None:
+            c.dropped.update(dropped_races(rule, *_candidates(c, held, (), protected)))
+        c.settle()
+        if rules.calendar:
+            best_case[c.id] = c.points + still_to_win if rule is None else _max_points(c, rule, held, to_run, protected)
     ranked = rank(list(people.values()), rules.ranking)
-    rows = [_row(pos, shared, c, best_case[c.id]) for pos, shared, c in ranked]
+    rows = [_row(pos, shared, c, best_case.get(c.id)) for pos, shared, c in ranked]
     _gaps_and_title(rows, bool(to_run), bool(rules.calendar))
     return {
         "table_id": table.id,
@@ -56,32 +57,47 @@ def build_table(
         "name": table.name,
         "kind": table.kind,
         "after_round": cutoff if held else None,
-        "provisional": any(r["provisional"] for row in rows for r in row["results"]),
+        "provisional": any(r.provisional for c in people.values() for r in c.results.values()),
         "races_held": len(held),
         "races_remaining": len(to_run),
         "rows": rows,
     }
 
 
-def _scores(c: Competitor, season: list[tuple[int, str]], protected: set[str]) -> list[Score]:
-    scores = []
-    for order, race_id in season:
-        r = c.results.get(race_id)
-        droppable = race_id not in protected and not (r and r.excluded)
-        scores.append(Score(race_id, order, r.counted if r else 0.0, r is not None, droppable))
-    return scores
+def _candidates(c: Competitor, held, to_run: Sequence[RaceToRun], protected: set[str]) -> tuple[list[Candidate], int]:
+    """The droppable races of `c` (held, then those still to run at their best), and how many always count."""
+    candidates: list[Candidate] = []
+    always = 0
+    for order, race_id, _ in held:
+        if race_id in protected or race_id in c.excluded:
+            always += 1
+        else:
+            r = c.results.get(race_id)
+            candidates.append((r.total, True, order, race_id) if r else (0.0, False, order, race_id))
+    for r in to_run:
+        if r.race_id in protected:
+            always += 1
+        else:
+            candidates.append((r.max_score, True, r.order, r.race_id))
+    return candidates, always
 
 
-def _max_points(c: Competitor, rule, season, protected, to_run: Sequence[RaceToRun]) -> float:
-    """The total if `c` took the most possible in every race still to run (drops re-applied)."""
-    scores = _scores(c, season, protected)
-    scores += [Score(r.race_id, r.order, r.max_score, True, r.race_id not in protected) for r in to_run]
-    dropped = dropped_races(rule, scores)
-    return round(sum(s.total for s in scores if s.race_id not in dropped) - c.deduction, 3)
+def _max_points(c: Competitor, rule, held, to_run: Sequence[RaceToRun], protected: set[str]) -> float:
+    """The total if `c` took the most possible in every race still to run, drops re-applied."""
+    lost = set(dropped_races(rule, *_candidates(c, held, to_run, protected)))
+    void = lost | c.excluded
+    possible = sum(r.total for race_id, r in c.results.items() if race_id not in void)
+    return possible + sum(r.max_score for r in to_run if r.race_id not in lost) - c.deduction
 
 
 def _row(position: int, shared: bool, c: Competitor, max_points: float | None) -> dict:
-    results = list(c.results.values())
+    wins = podiums = poles = fastest_laps = 0
+    for race_id, r in c.results.items():
+        if race_id not in c.excluded:
+            wins += r.place == 1
+            podiums += r.place is not None and r.place <= 3
+            poles += r.poles
+            fastest_laps += r.fastest_laps
     return {
         "position": position,
         "shared": shared,
@@ -90,23 +106,23 @@ def _row(position: int, shared: bool, c: Competitor, max_points: float | None) -
         "class_id": c.class_id,
         "car_number": c.car_number,
         "team_name": c.team_name,
-        "points": num(total(c)),
+        "points": num(c.points),
         "deduction": num(c.deduction),
         "disqualified": c.disqualified,
-        "wins": sum(r.place == 1 for r in results),
-        "podiums": sum(r.place is not None and r.place <= 3 for r in results),
-        "poles": sum(r.poles for r in results),
-        "fastest_laps": sum(r.fastest_laps for r in results),
-        "results": [
-            {
-                "race_id": r.race_id, "round": r.round, "class_position": r.class_position, "place": r.place,
-                "status": r.status, "points": num(r.points), "bonus": num(r.bonus),
-                "dropped": r.dropped, "excluded": r.excluded, "provisional": r.provisional,
-            }
-            for r in results
-        ],
+        "wins": wins,
+        "podiums": podiums,
+        "poles": poles,
+        "fastest_laps": fastest_laps,
+        "results": [_marked(race_id, r.summary, c) for race_id, r in c.results.items()],
         "max_points": num(max_points) if max_points is not None else None,
     }
+
+
+def _marked(race_id: str, summary: dict, c: Competitor) -> dict:
+    """The shared summary, copied only when this competitor's result is dropped or excluded."""
+    if race_id in c.dropped or race_id in c.excluded:
+        return {**summary, "dropped": race_id in c.dropped, "excluded": race_id in c.excluded}
+    return summary
 
 
 def _gaps_and_title(rows: list[dict], races_left: bool, has_calendar: bool) -> None:
@@ -125,9 +141,3 @@ def _gaps_and_title(rows: list[dict], races_left: bool, has_calendar: bool) -> N
         row["clinched"] = (
             has_calendar and row["position"] == 1 and row["can_still_win"] and not any(r["can_still_win"] for r in rivals)
         )
-
-
-def num(x: float) -> int | float:
-    """Points as JSON shows them: 25 rather than 25.0, fractions to 1/1000."""
-    x = round(x, 3)
-    return int(x) if x == int(x) else x
