@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from schemas.rules import DropRule
 
 # (total, entered, order, race_id): a missed race is (0.0, False, ...), so it sorts, and is
@@ -9,15 +11,23 @@ from schemas.rules import DropRule
 Candidate = tuple[float, bool, int, str]
 
 
-def dropped_races(rule: DropRule | None, candidates: list[Candidate], protected: int) -> list[str]:
+def dropped_races(
+    rule: DropRule | None, candidates: list[Candidate], protected: int, future: Sequence[Candidate] = (), future_protected: int = 0
+) -> list[str]:
     """Race ids whose scores do not count under `rule`.
 
-    `candidates` are the droppable races (every race held for the table, entered or not, except
-    protected and excluded ones); `protected` counts the races that always count.
+    `candidates` are the droppable races held so far (entered or not; protected and excluded ones
+    left out) and `protected` counts those that always count. `future`, sorted, adds races still
+    to run at their best score, for the most a competitor can still reach.
     """
-    if rule is None or not candidates:
+    if rule is None:
         return []
-    n_drop = rule.drop_worst if rule.drop_worst is not None else len(candidates) - max(0, rule.best_of - protected)
+    held = len(candidates) + len(future)
+    always = protected + future_protected
+    n_drop = rule.drop_worst if rule.drop_worst is not None else held - max(0, rule.best_of - always)
     if n_drop <= 0:
         return []
-    return [c[3] for c in sorted(candidates)[:n_drop]]
+    worst = sorted(candidates)[:n_drop]
+    if future:
+        worst = sorted(worst + list(future[:n_drop]))[:n_drop]
+    return [c[3] for c in worst]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections import Counter
 
 from schemas.rules import Ranking
 from services.engine.competitors import Competitor
@@ -25,7 +26,8 @@ def countback_key(c: Competitor, ranking: Ranking) -> tuple[float, ...]:
 def rank(people: list[Competitor], ranking: Ranking) -> list[tuple[int, bool, Competitor]]:
     """(position, shared, competitor) in table order; equal points and countback share a position
     when the rules say so, else the name (then the id) decides, which is deterministic."""
-    keyed = [((-c.points, countback_key(c, ranking)), c) for c in people]
+    level = Counter(c.points for c in people)  # countback only matters, and is only computed, on a tie
+    keyed = [((-c.points, countback_key(c, ranking) if level[c.points] > 1 else ()), c) for c in people]
     keyed.sort(key=lambda kc: (kc[0], kc[1].name, kc[1].id))
     ranked: list[tuple[int, bool, Competitor]] = []
     for i, (key, c) in enumerate(keyed):

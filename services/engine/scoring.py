@@ -76,33 +76,33 @@ def score_race(
         cars.sort(key=lambda c: (class_positions[c.car_number], c.car_number))
         places = _points_places(rules, cars, class_positions)
         table = rules.points_table(race.session_type, class_id)
+        bonuses = [
+            b for b in rules.bonuses
+            if (b.classes is None or class_id in b.classes) and (b.session_types is None or race.session_type in b.session_types)
+        ]
+        pole, fastest_lap = poles.get(class_id), fastest.get(class_id)
         most_led = max(c.laps_led for c in cars)
         for car in cars:
             place = places.get(car.car_number)
-            points = _shared_points(table, place) * factor if place and table else 0.0
+            points = round(_shared_points(table, place) * factor, 3) if place and table else 0.0
             awards = {
-                "pole": _holds(poles.get(class_id), car),
-                "fastest_lap": _holds(fastest.get(class_id), car),
+                "pole": pole is not None and pole.car_number == car.car_number,
+                "fastest_lap": fastest_lap is not None and fastest_lap.car_number == car.car_number,
                 "laps_led": car.laps_led > 0,
                 "most_laps_led": car.laps_led > 0 and car.laps_led == most_led,
             }
-            bonus = 0.0
-            if rules.eligibility.guests_score or not car.guest:
-                for b in rules.bonuses:
-                    applies = (b.classes is None or class_id in b.classes) and (
-                        b.session_types is None or race.session_type in b.session_types
-                    )
-                    in_top = b.top_n is None or (place is not None and place[0] <= b.top_n)
-                    if applies and in_top and awards[b.kind]:
-                        bonus += b.points
-            drivers = ((car.driver_id, car.driver_name),) + tuple((d.driver_id, d.name) for d in car.co_drivers)
+            may_earn = rules.eligibility.guests_score or not car.guest
+            bonus = sum(
+                b.points for b in bonuses if awards[b.kind] and (b.top_n is None or (place and place[0] <= b.top_n))
+            ) if may_earn else 0.0
+            drivers = ((car.driver_id, car.driver_name), *((d.driver_id, d.name) for d in car.co_drivers))
             position, first = class_positions[car.car_number], place[0] if place else None
+            summary = result_summary(race.race_id, race.round, position, first, car.status, points, bonus, race.provisional)
             scores.append(
                 RaceScore(
                     race.race_id, race.round, race.session_type, class_id, car.car_number, drivers,
-                    car.team_id, car.team_name, position, first, car.status, car.guest,
-                    round(points, 3), bonus, int(awards["pole"]), int(awards["fastest_lap"]), race.provisional,
-                    result_summary(race.race_id, race.round, position, first, car.status, points, bonus, race.provisional),
+                    car.team_id, car.team_name, position, first, car.status, car.guest, points, bonus,
+                    int(awards["pole"]), int(awards["fastest_lap"]), race.provisional, summary,
                 )
             )
     return scores
@@ -139,8 +139,3 @@ def _shared_points(table, place: tuple[int, int]) -> float:
     first, shared = place
     values = [table.points[p - 1] if p <= len(table.points) else table.floor for p in range(first, first + shared)]
     return sum(values) / shared
-
-
-def _holds(award: ClassAward | None, car: ClassifiedCar) -> bool:
-    return award is not None and award.car_number == car.car_number
-

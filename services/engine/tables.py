@@ -42,12 +42,22 @@ def build_table(
     protected = set(rule.protected_races) if rule else set()
     best_case = {}
     still_to_win = sum(r.max_score for r in to_run)
+    future = sorted((r.max_score, True, r.order, r.race_id) for r in to_run if r.race_id not in protected)
+    future_protected = len(to_run) - len(future)
     for c in people.values():
-        if rule is not None:
-            c.dropped.update(dropped_races(rule, *_candidates(c, held, (), protected)))
+        if rule is None:
+            c.settle()
+            best_case[c.id] = c.points + still_to_win
+            continue
+        past, always = _candidates(c, held, protected)
+        c.dropped.update(dropped_races(rule, past, always))
         c.settle()
-        if rules.calendar:
-            best_case[c.id] = c.points + still_to_win if rule is None else _max_points(c, rule, held, to_run, protected)
+        lost = set(dropped_races(rule, past, always, future, future_protected))
+        void = lost | c.excluded
+        possible = sum(r.total for race_id, r in c.results.items() if race_id not in void)
+        best_case[c.id] = possible + sum(r.max_score for r in to_run if r.race_id not in lost) - c.deduction
+    if not rules.calendar:
+        best_case.clear()
     ranked = rank(list(people.values()), rules.ranking)
     rows = [_row(pos, shared, c, best_case.get(c.id)) for pos, shared, c in ranked]
     _gaps_and_title(rows, bool(to_run), bool(rules.calendar))
@@ -64,30 +74,14 @@ def build_table(
     }
 
 
-def _candidates(c: Competitor, held, to_run: Sequence[RaceToRun], protected: set[str]) -> tuple[list[Candidate], int]:
-    """The droppable races of `c` (held, then those still to run at their best), and how many always count."""
+def _candidates(c: Competitor, held, protected: set[str]) -> tuple[list[Candidate], int]:
+    """The droppable held races of `c` (missed ones score 0), and how many races always count."""
     candidates: list[Candidate] = []
-    always = 0
     for order, race_id, _ in held:
-        if race_id in protected or race_id in c.excluded:
-            always += 1
-        else:
+        if race_id not in protected and race_id not in c.excluded:
             r = c.results.get(race_id)
             candidates.append((r.total, True, order, race_id) if r else (0.0, False, order, race_id))
-    for r in to_run:
-        if r.race_id in protected:
-            always += 1
-        else:
-            candidates.append((r.max_score, True, r.order, r.race_id))
-    return candidates, always
-
-
-def _max_points(c: Competitor, rule, held, to_run: Sequence[RaceToRun], protected: set[str]) -> float:
-    """The total if `c` took the most possible in every race still to run, drops re-applied."""
-    lost = set(dropped_races(rule, *_candidates(c, held, to_run, protected)))
-    void = lost | c.excluded
-    possible = sum(r.total for race_id, r in c.results.items() if race_id not in void)
-    return possible + sum(r.max_score for r in to_run if r.race_id not in lost) - c.deduction
+    return candidates, len(held) - len(candidates)
 
 
 def _row(position: int, shared: bool, c: Competitor, max_points: float | None) -> dict:
@@ -98,6 +92,7 @@ def _row(position: int, shared: bool, c: Competitor, max_points: float | None) -
             podiums += r.place is not None and r.place <= 3
             poles += r.poles
             fastest_laps += r.fastest_laps
+    void = c.dropped | c.excluded
     return {
         "position": position,
         "shared": shared,
@@ -113,16 +108,12 @@ def _row(position: int, shared: bool, c: Competitor, max_points: float | None) -
         "podiums": podiums,
         "poles": poles,
         "fastest_laps": fastest_laps,
-        "results": [_marked(race_id, r.summary, c) for race_id, r in c.results.items()],
+        "results": [
+            r.summary if race_id not in void else {**r.summary, "dropped": race_id in c.dropped, "excluded": race_id in c.excluded}
+            for race_id, r in c.results.items()
+        ],
         "max_points": num(max_points) if max_points is not None else None,
     }
-
-
-def _marked(race_id: str, summary: dict, c: Competitor) -> dict:
-    """The shared summary, copied only when this competitor's result is dropped or excluded."""
-    if race_id in c.dropped or race_id in c.excluded:
-        return {**summary, "dropped": race_id in c.dropped, "excluded": race_id in c.excluded}
-    return summary
 
 
 def _gaps_and_title(rows: list[dict], races_left: bool, has_calendar: bool) -> None:
