@@ -1,0 +1,153 @@
+"""The notifier service: a FastStream RedisBroker with two batch subscribers per championship.
+
+Championships are discovered from the `standings:championships` set, at start and then every
+`discovery_interval_s`. For each new one, `Discovery.refresh` creates the group
+`settings.notifier_group` on `standings:{cid}:changes` at id 0 with MKSTREAM (a group FastStream
+creates starts at `$` and would skip changes published before the first start), then starts,
+on the running broker:
+
+- `changes`: XREADGROUP ">" as `settings.consumer_name`, `batch=True`, `max_records=notifier_batch_size`;
+- `claims`: XAUTOCLAIM as `<consumer_name>-claim`, `min_idle_time=claim_idle_ms`: changes left
+  pending by a dead consumer (or by a failed batch); past `max_deliveries` they are dead-lettered.
+
+Ack policy: `AckPolicy.MANUAL`; `Notifier.handle` acknowledges each entry itself once its
+announcements were accepted or dead-lettered. One subscriber per championship stream keeps each
+championship in order and lets one slow webhook delay only its own championship's stream.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager, suppress
+
+import httpx
+import structlog
+from faststream import AckPolicy, FastStream
+from faststream.redis import RedisBroker, StreamSub
+from faststream.redis.annotations import RedisBatchStreamMessage
+from redis.asyncio import Redis
+
+from services.notifier.handler import Notifier
+from services.notifier.settings import NotifierSettings
+from services.runtime import keys
+from services.runtime.redis import connect, ensure_group
+
+log = structlog.get_logger("standings.notifier")
+
+
+class Discovery:
+    """Subscribes the broker to every registered championship's changes stream, once each."""
+
+    def __init__(self, broker: RedisBroker, notifier: Notifier, settings: NotifierSettings) -> None:
+        self.broker, self.notifier, self.settings = broker, notifier, settings
+        self.known: set[str] = set()
+
+    async def refresh(self) -> list[str]:
+        """Subscribe to championships not seen before; returns their ids."""
+        members = await self.notifier.redis.smembers(keys.CHAMPIONSHIPS_KEY)
+        new = sorted(m.decode() for m in members if m.decode() not in self.known)
+        for cid in new:
+            await self._subscribe(cid)
+            self.known.add(cid)
+            log.info("watching championship", championship_id=cid, stream=keys.changes_stream(cid))
+        return new
+
+    async def run(self) -> None:
+        """Refresh every `discovery_interval_s` until cancelled; errors are logged and retried."""
+        while True:
+            await asyncio.sleep(self.settings.discovery_interval_s)
+            try:
+                await self.refresh()
+            except Exception:
+                log.exception("championship discovery failed; retrying")
+
+    async def _subscribe(self, cid: str) -> None:
+        s, stream = self.settings, keys.changes_stream(cid)
+        await ensure_group(self.notifier.redis, stream, s.notifier_group, "0")
+        for consumer, claim in ((s.consumer_name, None), (f"{s.consumer_name}-claim", s.claim_idle_ms)):
+            sub = self.broker.subscriber(
+                stream=StreamSub(stream, group=s.notifier_group, consumer=consumer, batch=True,
+                                 max_records=s.notifier_batch_size, min_idle_time=claim),
+                ack_policy=AckPolicy.MANUAL, persistent=False,
+                title=f"notifier.{'claims' if claim else 'changes'}.{cid}")
+            sub(self._handler(stream, consumer, claimed=claim is not None))
+            await sub.start()
+
+    def _handler(self, stream: str, consumer: str, *, claimed: bool):
+        async def on_changes(msg: RedisBatchStreamMessage) -> None:
+            await self.notifier.handle(stream, consumer, msg.raw_message["message_ids"],
+                                       msg.raw_message["data"], claimed=claimed)
+        return on_changes
+
+
+def build(url: str, settings: NotifierSettings) -> tuple[RedisBroker, Notifier, Discovery]:
+    """The broker (no subscribers until discovery), the `Notifier` and its `Discovery`."""
+    broker = RedisBroker(url, logger=structlog.get_logger("faststream"), log_level=logging.DEBUG)
+    redis: Redis = connect(url, client_name=f"notifier:{settings.consumer_name}")
+    notifier = Notifier(redis, httpx.AsyncClient(), settings)
+    return broker, notifier, Discovery(broker, notifier, settings)
+
+
+async def _close(notifier: Notifier) -> None:
+    await notifier.http.aclose()
+    await notifier.redis.aclose()
+
+
+@asynccontextmanager
+async def notifier_running(url: str, settings: NotifierSettings) -> AsyncIterator[Notifier]:
+    """Run the notifier in this event loop for the block (tests, `up`)."""
+    broker, notifier, discovery = build(url, settings)
+    await broker.start()
+    await discovery.refresh()
+    task = asyncio.create_task(discovery.run())
+    log.info("notifier started", consumer=settings.consumer_name, group=settings.notifier_group,
+             webhooks=len(settings.webhook_urls), format=settings.webhook_format)
+    try:
+        yield notifier
+    finally:
+        task.cancel()
+        with suppress(asyncio.CancelledError):
+            await task
+        await broker.stop()
+        await _close(notifier)
+        log.info("notifier stopped", consumer=settings.consumer_name)
+
+
+async def run_notifier(settings: NotifierSettings) -> None:
+    """Run the notifier until SIGINT/SIGTERM (or cancellation): `python -m services.notifier`.
+
+    Without `settings.redis_url` it starts the embedded server for its lifetime.
+    """
+    from services.runtime.embedded import redis_url_for
+    from services.runtime.logging import configure_logging
+
+    configure_logging(settings)
+    if not settings.webhook_urls:
+        log.warning("no STANDINGS_WEBHOOK_URLS: announcements are only logged")
+    with redis_url_for(settings) as url:
+        broker, notifier, discovery = build(url, settings)
+        app = FastStream(broker, logger=structlog.get_logger("faststream.app"))
+        tasks: list[asyncio.Task] = []
+
+        @app.after_startup
+        async def start_discovery() -> None:
+            await discovery.refresh()
+            tasks.append(asyncio.create_task(discovery.run()))
+
+        @app.on_shutdown
+        async def stop_discovery() -> None:
+            for task in tasks:
+                task.cancel()
+        log.info("notifier starting", consumer=settings.consumer_name, group=settings.notifier_group,
+                 webhooks=settings.webhook_urls, format=settings.webhook_format,
+                 max_attempts=settings.webhook_max_attempts, dead_letters=settings.notifier_dead_letter_stream)
+        try:
+            await app.run()
+        finally:
+            await _close(notifier)
+
+
+def main() -> None:
+    asyncio.run(run_notifier(NotifierSettings()))

@@ -1,0 +1,45 @@
+"""The notifier's dead letters: announcements that could not be delivered, with the reason.
+
+Stream `settings.notifier_dead_letter_stream` (default `standings:notifier:dead-letters`), one entry
+per (announcement, webhook URL) that failed, or per `standings.changed` entry that could not be
+read at all. Fields (all strings, empty when unknown):
+
+- `reason`: e.g. "HTTP 503 after 5 attempts", "invalid standings.changed: ...";
+- `url`: the webhook; `kind`: the announcement kind;
+- `stream`, `stream_id`: where the `standings.changed` entry is;
+- `event_id`, `championship_id`, `version`: of that `standings.changed`;
+- `payload`: the JSON body that was to be POSTed (or the unreadable entry's data);
+- `failed_at`: ISO 8601 UTC.
+
+Written before the entry is acknowledged: a crash in between writes it again (at least once).
+To re-send, POST `payload` to `url` yourself, or reset the group (`XGROUP SETID`) to replay.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from redis.asyncio import Redis
+
+from services.notifier.settings import NotifierSettings
+
+
+def _text(value: object) -> str | bytes:
+    return "" if value is None else value if isinstance(value, str | bytes) else str(value)
+
+
+def dead_letter_fields(*, reason: str, stream: str, stream_id: bytes | str, payload: str | bytes,
+                       url: str = "", kind: str = "", event_id: str | None = None,
+                       championship_id: str | None = None, version: int | None = None) -> dict:
+    """The fields of one notifier dead letter (XADD them to the dead-letter stream)."""
+    failed_at = datetime.now(UTC).isoformat().replace("+00:00", "Z")
+    values = {"reason": reason, "url": url, "kind": kind, "stream": stream, "stream_id": stream_id,
+              "event_id": event_id, "championship_id": championship_id, "version": version,
+              "payload": payload, "failed_at": failed_at}
+    return {k: _text(v) for k, v in values.items()}
+
+
+async def list_dead_letters(client: Redis, settings: NotifierSettings, count: int = 100) -> list[dict[str, str]]:
+    """The oldest `count` dead letters as text dicts, each with its own stream `id`."""
+    found = await client.xrange(settings.notifier_dead_letter_stream, count=count)
+    return [{"id": i.decode(), **{k.decode(): v.decode() for k, v in f.items()}} for i, f in found]
