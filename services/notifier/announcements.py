@@ -8,8 +8,9 @@ and returns, per changed table, in this order:
   left out when the same competitor clinched in the same change (the clinch says more);
   a lead lost to a tie (`to: null`) is not announced;
 - `climb`: a driver up `CLIMB` places or more (drivers tables only; not the new leader);
-- `first_points`: a driver's first points in the table, when it is not the table's first race
-  (after the opener every scorer has "first points") (drivers tables only; not the new leader).
+- `first_points`: a driver's first points in the table, except in a table's first race or in a
+  table new in this change (there every scorer has "first points") (drivers tables only; not
+  the new leader).
 
 Guarantee: deterministic in its input (same event, same names: same list, same order), never
 raises on a valid `standings.changed` (unknown classes or tables fall back to their ids).
@@ -113,7 +114,8 @@ def _table_announcements(change: Mapping, diff: Mapping, table: Mapping, names: 
         if m["id"] not in (leader, clinched):
             out.append(make("climb", m["id"], f"{{name}} climbs from {ordinal(m['from'])} to {ordinal(m['to'])} "
                             f"in the {what} standings", from_position=m["from"], to_position=m["to"]))
-    if table.get("races_held", 0) > 1:
+    new_table = all(m.get("from") is None for m in diff.get("moves", [])) and len(diff.get("moves", [])) == len(rows)
+    if table.get("races_held", 0) > 1 and not new_table:
         for gain in diff.get("points_gained", []):
             row = rows.get(gain["id"])
             if row and gain["points"] > 0 and abs(row["points"] - gain["points"]) < 1e-9 and gain["id"] != leader:

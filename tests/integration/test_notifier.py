@@ -1,0 +1,327 @@
+"""The notifier against a real Redis (conftest fixtures), the real projector and a real HTTP receiver.
+
+The receiver is `http.server` in a thread on a free loopback port, scripted per path (a list of
+statuses answered in turn, then a default), recording every request: no mocks anywhere.
+Pure tests of `announce()` / `body()` come first (no I/O).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import json
+import logging
+import threading
+import time
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+import structlog
+
+from services.notifier import Names, NotifierSettings, announce, body, notifier_running
+from services.notifier.dead_letters import list_dead_letters
+from services.projector import projector_running
+from services.runtime import keys
+from services.runtime.logging import configure_logging
+from services.runtime.settings import Settings
+from tests.builders import car, small_rules
+
+CID = "pccna-2024"
+CHAMP = "Porsche Carrera Cup North America"
+
+
+# --- announce(): pure ---------------------------------------------------------------------------
+
+def row(id_: str, position: int, points: float, previous: int | None = None) -> dict:
+    return {"id": id_, "name": id_.title(), "position": position, "points": points, "previous_position": previous}
+
+
+def change(changes: list[dict], rows: list[dict], *, kind: str = "drivers", table_id: str = "drivers",
+           races_held: int = 3, class_id: str = "pro") -> dict:
+    table = {"table_id": table_id, "class_id": class_id, "name": table_id.title(), "kind": kind,
+             "races_held": races_held, "rows": rows}
+    diffs = [{"table": f"{table_id}/{class_id}", "table_id": table_id, "class_id": class_id, "moves": [],
+              "points_gained": [], "leader_change": None, "clinched": None, **c} for c in changes]
+    return {"event_id": "cup:v7", "championship_id": "cup", "payload": {"version": 7, "tables": [table], "changes": diffs}}
+
+
+NAMES = Names(CHAMP, {"pro": "Pro", "am": "Masters"})
+
+
+def test_new_leader_text_and_fields() -> None:
+    ev = change([{"leader_change": {"from": "bob", "to": "loek hartog"}, "moves": [{"id": "loek hartog", "from": 2, "to": 1}]}],
+                [row("loek hartog", 1, 40), row("bob", 2, 35)])
+    [a] = announce(ev, NAMES)
+    assert a.text == f"Loek Hartog takes the Pro lead ({CHAMP})"
+    assert (a.kind, a.driver_id, a.table, a.version, a.event_id, a.from_position) == (
+        "leader", "loek hartog", "drivers/pro", 7, "cup:v7", 2)
+    assert body(a, "discord") == {"content": a.text} and body(a, "slack") == {"text": a.text}
+    assert body(a, "json")["kind"] == "leader" and body(a, "json")["championship_id"] == "cup"
+
+
+def test_clinch_replaces_the_same_drivers_lead_and_climbs_need_three_places() -> None:
+    ev = change([{"leader_change": {"from": "b", "to": "a"}, "clinched": "a",
+                  "moves": [{"id": "a", "from": 2, "to": 1}, {"id": "c", "from": 7, "to": 4},
+                            {"id": "d", "from": 6, "to": 4}]}],
+                [row("a", 1, 90), row("b", 2, 50), row("c", 4, 30), row("d", 4, 30)], class_id="am")
+    texts = [a.text for a in announce(ev, NAMES)]
+    assert texts == [f"A clinches the Masters title ({CHAMP})", f"C climbs from 7th to 4th in the Masters standings ({CHAMP})"]
+
+
+def test_first_points_but_not_after_the_opener_and_only_in_drivers_tables() -> None:
+    gained = {"points_gained": [{"id": "new", "points": 2}, {"id": "old", "points": 5}]}
+    rows = [row("old", 1, 30), row("new", 9, 2)]
+    assert [a.kind for a in announce(change([gained], rows), NAMES)] == ["first_points"]
+    assert announce(change([gained], rows, races_held=1), NAMES) == []
+    teams = change([{**gained, "leader_change": {"from": None, "to": "old"}}], rows, kind="teams", table_id="teams")
+    assert [a.text for a in announce(teams, NAMES)] == [f"Old takes the Pro Teams lead ({CHAMP})"]
+
+
+def test_a_lead_lost_to_a_tie_is_not_announced_and_unknown_names_fall_back() -> None:
+    ev = change([{"leader_change": {"from": "a", "to": None}}], [row("a", 1, 10), row("b", 1, 10)], class_id="x")
+    assert announce(ev, Names("cup")) == []
+    ev = change([{"leader_change": {"from": None, "to": "a"}}], [row("a", 1, 10)], class_id="x")
+    assert announce(ev, Names("cup"))[0].text == "A takes the x lead (cup)"
+
+
+# --- a real HTTP receiver -----------------------------------------------------------------------
+
+class Receiver:
+    """Scripted webhook receiver: `script[path]` statuses are answered in turn, then `always[path]` (200)."""
+
+    def __init__(self) -> None:
+        self.script: dict[str, list[int]] = {}
+        self.always: dict[str, int] = {}
+        self.delay: dict[str, float] = {}
+        self.requests: list[dict] = []
+        self.lock = threading.Lock()
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:  # noqa: N802
+                data = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+                time.sleep(receiver.delay.get(self.path, 0))
+                with receiver.lock:
+                    queued = receiver.script.get(self.path)
+                    status = queued.pop(0) if queued else receiver.always.get(self.path, 200)
+                    receiver.requests.append({"path": self.path, "body": data, "status": status,
+                                              "id": self.headers.get("X-Standings-Announcement-Id")})
+                self.send_response(status)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def log_message(self, *args) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def url(self, path: str) -> str:
+        return f"http://127.0.0.1:{self.server.server_port}{path}"
+
+    def posts(self, path: str = "/ok", status: int | None = 200) -> list[dict]:
+        with self.lock:
+            return [r for r in self.requests if r["path"] == path and (status is None or r["status"] == status)]
+
+
+@pytest.fixture
+def receiver() -> Iterator[Receiver]:
+    r = Receiver()
+    r.thread.start()
+    yield r
+    r.server.shutdown()
+    r.server.server_close()
+
+
+# --- helpers ------------------------------------------------------------------------------------
+
+def notifier_settings(url: str, webhooks: list[str], **overrides) -> NotifierSettings:
+    values = {"redis_url": url, "consumer_name": "test-notifier", "webhook_urls": webhooks, "webhook_backoff_s": 0.01,
+              "webhook_max_attempts": 3, "discovery_interval_s": 0.05, "claim_idle_ms": 2000}
+    return NotifierSettings(**{**values, **overrides})
+
+
+def event(type_: str, event_id: str, payload: dict, minute: int = 0) -> dict:
+    return {"event_id": event_id, "type": type_, "championship_id": CID,
+            "occurred_at": f"2024-03-01T12:{minute:02d}:00Z", "payload": payload}
+
+
+def registration() -> dict:
+    return event("championship.registered", "reg", {"revision": 1, "rules": small_rules(name=CHAMP)})
+
+
+RACES = {  # points 10-6-4-3-2-1: Parker leads after r1, Loek after r2, Parker again after r3
+    1: ["parker-thompson", "loek-hartog", "riley-dickinson"],
+    2: ["loek-hartog", "riley-dickinson", "parker-thompson"],
+    3: ["parker-thompson", "riley-dickinson", "loek-hartog"],
+}
+LEADERS = {1: "Parker Thompson", 2: "Loek Hartog", 3: "Parker Thompson"}
+
+
+def race(n: int) -> dict:
+    entries = [car(str(10 + i), d, pos) for i, (pos, d) in enumerate(enumerate(RACES[n], start=1))]
+    return event("race.classified", f"race-{n}", {"race_id": f"r{n}", "round": n, "revision": 1, "entries": entries}, n)
+
+
+def lead_text(n: int) -> str:
+    return f"{LEADERS[n]} takes the Pro lead ({CHAMP})"
+
+
+async def wait_for(predicate, timeout: float = 20.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if await predicate():
+            return
+        await asyncio.sleep(0.02)
+    raise TimeoutError("condition not met")
+
+
+async def group_done(client, stream: str, group: str) -> bool:
+    """Every entry of `stream` was delivered to `group` and acknowledged."""
+    groups = {g["name"].decode(): g for g in await client.xinfo_groups(stream)} if await client.exists(stream) else {}
+    g = groups.get(group)
+    return g is not None and g["pending"] == 0 and g["lag"] == 0
+
+
+async def project(client, url: str, events: list[dict]) -> None:
+    """Run the real projector on `events`, one at a time (one standings.changed each)."""
+    settings = Settings(redis_url=url, consumer_name="test-projector", claim_idle_ms=100)
+    async with projector_running(url, settings):
+        for e in events:
+            await client.xadd(settings.events_stream, {"data": json.dumps(e)})
+            await wait_for(lambda: group_done(client, settings.events_stream, settings.projector_group))
+
+
+async def notified(client, settings: NotifierSettings) -> bool:
+    return await group_done(client, keys.changes_stream(CID), settings.notifier_group)
+
+
+# --- the service ----------------------------------------------------------------------------------
+
+async def test_a_new_leader_is_one_post_with_the_right_text(redis_url, redis_client, receiver) -> None:
+    s = notifier_settings(redis_url, [receiver.url("/ok")])
+    async with notifier_running(redis_url, s):  # started before the championship exists: discovery
+        await project(redis_client, redis_url, [registration(), race(1), race(2)])
+        await wait_for(lambda: notified(redis_client, s))
+        await asyncio.sleep(0.3)
+    posts = receiver.posts()
+    assert [p["body"]["text"] for p in posts] == [lead_text(1), lead_text(2)]
+    last = posts[-1]["body"]
+    assert (last["kind"], last["championship_id"], last["table"], last["driver_id"]) == (
+        "leader", CID, "drivers/pro", "loek-hartog")
+    assert last["event_id"] == f"{CID}:v{last['version']}" and posts[-1]["id"] == f"{last['event_id']}#0"
+    assert receiver.requests == posts  # nothing else was sent, nothing twice
+
+
+async def test_a_receiver_failing_twice_gets_the_announcement_then_it_is_acked(redis_url, redis_client, receiver) -> None:
+    await project(redis_client, redis_url, [registration(), race(1)])
+    receiver.script["/flaky"] = [500, 503]
+    s = notifier_settings(redis_url, [receiver.url("/flaky")], webhook_format="slack")
+    async with notifier_running(redis_url, s):
+        await wait_for(lambda: notified(redis_client, s))
+    attempts = receiver.posts("/flaky", status=None)
+    assert [a["status"] for a in attempts] == [500, 503, 200]
+    assert all(a["body"] == {"text": lead_text(1)} for a in attempts)
+    assert len({a["id"] for a in attempts}) == 1  # one announcement id: receivers can deduplicate
+    assert await list_dead_letters(redis_client, s) == []
+
+
+async def test_a_dead_receiver_is_dead_lettered_and_never_blocks_the_stream(redis_url, redis_client, receiver) -> None:
+    await project(redis_client, redis_url, [registration(), race(1), race(2)])
+    receiver.always.update({"/down": 500, "/gone": 404})
+    s = notifier_settings(redis_url, [receiver.url(p) for p in ("/down", "/gone", "/ok")])
+    async with notifier_running(redis_url, s):
+        await wait_for(lambda: notified(redis_client, s))
+    assert [p["body"]["text"] for p in receiver.posts("/ok")] == [lead_text(1), lead_text(2)]
+    assert len(receiver.posts("/down", status=None)) == 2 * 3  # max attempts per announcement
+    assert len(receiver.posts("/gone", status=None)) == 2  # a 404 is final: not retried
+    letters = await list_dead_letters(redis_client, s)
+    assert sorted((d["url"].rsplit("/", 1)[1], d["reason"]) for d in letters) == [
+        ("down", "HTTP 500 after 3 attempts")] * 2 + [("gone", "HTTP 404")] * 2
+    assert {json.loads(d["payload"])["text"] for d in letters} == {lead_text(1), lead_text(2)}
+    assert all(d["championship_id"] == CID and d["kind"] == "leader" and d["event_id"] for d in letters)
+
+
+async def test_an_unreadable_change_is_dead_lettered_and_the_next_one_announced(redis_url, redis_client, receiver) -> None:
+    await project(redis_client, redis_url, [registration()])
+    await redis_client.xadd(keys.changes_stream(CID), {"data": '{"type": "standings.changed"}'})
+    await project(redis_client, redis_url, [race(1)])
+    s = notifier_settings(redis_url, [receiver.url("/ok")])
+    async with notifier_running(redis_url, s):
+        await wait_for(lambda: notified(redis_client, s))
+    assert [p["body"]["text"] for p in receiver.posts()] == [lead_text(1)]
+    [letter] = await list_dead_letters(redis_client, s)
+    assert letter["reason"].startswith("invalid standings.changed") and letter["url"] == ""
+
+
+async def test_a_restart_does_not_announce_acknowledged_changes_again(redis_url, redis_client, receiver) -> None:
+    await project(redis_client, redis_url, [registration(), race(1)])
+    s = notifier_settings(redis_url, [receiver.url("/ok")])
+    async with notifier_running(redis_url, s):
+        await wait_for(lambda: notified(redis_client, s))
+    async with notifier_running(redis_url, s):  # same group, same consumer name
+        await project(redis_client, redis_url, [race(2)])
+        await wait_for(lambda: notified(redis_client, s))
+    async with notifier_running(redis_url, notifier_settings(redis_url, [receiver.url("/ok")], consumer_name="other")):
+        await project(redis_client, redis_url, [race(3)])
+        await wait_for(lambda: notified(redis_client, s))
+        await asyncio.sleep(0.3)
+    assert [p["body"]["text"] for p in receiver.posts()] == [lead_text(1), lead_text(2), lead_text(3)]
+
+
+async def test_a_slow_receiver_is_not_handed_out_twice_by_the_claimer(redis_url, redis_client, receiver) -> None:
+    await project(redis_client, redis_url, [registration(), race(1), race(2)])
+    receiver.delay["/slow"] = 0.8  # each POST outlasts claim_idle_ms: the batch is kept claimed meanwhile
+    s = notifier_settings(redis_url, [receiver.url("/slow")], claim_idle_ms=200)
+    async with notifier_running(redis_url, s):
+        await wait_for(lambda: notified(redis_client, s))
+        await asyncio.sleep(0.5)
+    assert [p["body"]["text"] for p in receiver.posts("/slow")] == [lead_text(1), lead_text(2)]
+
+
+@pytest.mark.parametrize("max_deliveries", [5, 1])
+async def test_changes_left_pending_by_a_dead_consumer_are_reclaimed(redis_url, redis_client, receiver,
+                                                                       max_deliveries) -> None:
+    await project(redis_client, redis_url, [registration(), race(1)])
+    s = notifier_settings(redis_url, [receiver.url("/ok")], claim_idle_ms=100, max_deliveries=max_deliveries)
+    stream = keys.changes_stream(CID)
+    await redis_client.xgroup_create(stream, s.notifier_group, id="0")
+    await redis_client.xreadgroup(s.notifier_group, "crashed", {stream: ">"})  # read, never acked
+    async with notifier_running(redis_url, s):
+        await wait_for(lambda: notified(redis_client, s))
+    letters = await list_dead_letters(redis_client, s)
+    if max_deliveries > 1:  # redelivered to the claimer and announced
+        assert [p["body"]["text"] for p in receiver.posts()] == [lead_text(1)] and letters == []
+    else:  # second delivery is over the limit: dead-lettered whole, never announced
+        assert receiver.requests == []
+        assert {d["reason"] for d in letters} == {"delivered 2 times (max 1)"}
+
+
+@pytest.fixture
+def log_lines() -> Iterator[io.StringIO]:
+    """Route logging (JSON) to a buffer for the test; restore the previous configuration after."""
+    root = logging.getLogger()
+    handlers, level = root.handlers[:], root.level
+    out = io.StringIO()
+    configure_logging(Settings(log_level="info", log_format="json"), out)
+    yield out
+    root.handlers[:], root.level = handlers, level
+    structlog.reset_defaults()
+
+
+async def test_a_version_gap_is_logged_and_every_line_names_the_change(redis_url, redis_client, receiver, log_lines) -> None:
+    await project(redis_client, redis_url, [registration(), race(1), race(2)])
+    stream = keys.changes_stream(CID)
+    entries = await redis_client.xrange(stream)
+    await redis_client.xdel(stream, entries[-2][0])  # the subscriber misses the next-to-last change
+    s = notifier_settings(redis_url, [receiver.url("/ok")])
+    async with notifier_running(redis_url, s):
+        await wait_for(lambda: notified(redis_client, s))
+    lines = [json.loads(line) for line in log_lines.getvalue().splitlines()]
+    last = json.loads(entries[-1][1][b"data"])
+    [gap] = [line for line in lines if line["event"] == "version gap: changes missed"]
+    assert gap["event_id"] == last["event_id"] and gap["championship_id"] == CID
+    assert gap["missing"] == f"{last['payload']['version'] - 1}..{last['payload']['version'] - 1}"
+    handling = [line for line in lines if line["event"] in {"announced", "change handled", "webhook attempt failed"}]
+    assert handling and all(line.get("event_id") and line.get("championship_id") == CID for line in handling)
