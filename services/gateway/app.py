@@ -1,7 +1,7 @@
 """The gateway's ASGI app: the read API, the live feed, the overlay and the standings page.
 
 ``create_app(redis_url)`` builds it; its lifespan opens two Redis clients (one for requests, one
-for the fan-out reader, whose woken reads close their connection) and runs the :class:`Hub`.
+for the fan-out reader, whose blocking reads would hold a pooled connection) and runs the :class:`Hub`.
 Errors: 404 ``{"detail": "<what is unknown>; <what exists>"}``; 422 FastAPI's ``{"detail": [...]}``
 plus ``"message"``, one line naming each parameter at fault.
 """
@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager, suppress
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 import structlog
@@ -39,9 +39,8 @@ def create_app(redis_url: str) -> FastAPI:
         try:
             yield
         finally:
-            task.cancel()
-            with suppress(asyncio.CancelledError):
-                await task
+            app.state.hub.stop()
+            await task
             await reader.aclose()
             await app.state.redis.aclose()
             log.info("gateway stopped")

@@ -86,12 +86,13 @@ class Subscription:
 class Hub:
     """Fans each championship's changes stream out to its subscribers; run :meth:`run` as a task."""
 
-    def __init__(self, redis: Redis, queue_size: int = 64, batch: int = 100, block_ms: int = 5_000) -> None:
-        """``redis`` should be a client of its own: a woken read is cancelled, closing its connection."""
+    def __init__(self, redis: Redis, queue_size: int = 64, batch: int = 100, block_ms: int = 250) -> None:
+        """``redis`` should be a client of its own: its reads block for up to ``block_ms``."""
         self._redis, self._queue_size, self._batch, self._block_ms = redis, queue_size, batch, block_ms
         self._subscribers: dict[str, set[Subscription]] = {}
         self._positions: dict[str, bytes] = {}
-        self._wake = asyncio.Event()
+        self._idle = asyncio.Event()  # set when a subscriber arrives
+        self._stopped = False
 
     async def subscribe(self, championship_id: str) -> Subscription:
         if championship_id not in self._subscribers:
@@ -99,7 +100,7 @@ class Hub:
             if championship_id not in self._subscribers:  # another subscribe won the race
                 self._positions[championship_id] = latest[0][0] if latest else b"0-0"
                 self._subscribers[championship_id] = set()
-                self._wake.set()
+                self._idle.set()
         subscription = Subscription(championship_id, self._queue_size)
         self._subscribers[championship_id].add(subscription)
         return subscription
@@ -112,36 +113,37 @@ class Hub:
             self._subscribers.pop(cid, None)
             self._positions.pop(cid, None)
 
+    def stop(self) -> None:
+        """Make :meth:`run` return after its current read."""
+        self._stopped = True
+        self._idle.set()
+
     def subscriber_count(self) -> int:
         return sum(len(s) for s in self._subscribers.values())
 
     async def run(self) -> None:
-        """Read and fan out until cancelled."""
-        while True:
+        """Read and fan out until cancelled.
+
+        Each XREAD blocks at most ``block_ms``: a championship whose first subscriber arrives
+        meanwhile joins the next read (its position is already fixed, so nothing is missed).
+        Stop it with :meth:`stop` (returns within ``block_ms``), not by cancelling the task:
+        redis-py 8 may swallow a cancellation that lands as a command starts, and the loop would
+        go on. For the same reason a blocked read is never cancelled to add a stream sooner.
+        """
+        while not self._stopped:
             if not self._positions:
-                await self._wake.wait()
-            self._wake.clear()
+                await self._idle.wait()
+                self._idle.clear()
+                continue
             streams = {changes_stream(cid): position for cid, position in self._positions.items()}
             try:
-                reply = await self._read(streams)
+                reply = await self._redis.xread(streams, count=self._batch, block=self._block_ms)
             except RedisError as exc:
                 log.warning("changes read failed; retrying", error=str(exc))
                 await asyncio.sleep(1)
                 continue
-            for stream, entries in reply:
+            for stream, entries in reply or []:
                 self._dispatch(stream.decode().split("{", 1)[1].split("}", 1)[0], entries)
-
-    async def _read(self, streams: dict[str, bytes]) -> list:
-        """XREAD BLOCK, cut short (empty reply) when a new championship gets its first subscriber."""
-        read = asyncio.ensure_future(self._redis.xread(streams, count=self._batch, block=self._block_ms))
-        woken = asyncio.ensure_future(self._wake.wait())
-        await asyncio.wait({read, woken}, return_when=asyncio.FIRST_COMPLETED)
-        woken.cancel()
-        if not read.done():
-            read.cancel()
-            await asyncio.gather(read, return_exceptions=True)
-            return []
-        return read.result() or []
 
     def _dispatch(self, cid: str, entries: list) -> None:
         if cid not in self._positions:

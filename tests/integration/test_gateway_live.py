@@ -1,0 +1,141 @@
+"""The live feed (SSE) and its fan-out hub, against a real Redis and a real uvicorn server."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import httpx
+import pytest
+import uvicorn
+
+from services.gateway import create_app
+from services.gateway.hub import RESYNC, Hub
+from services.projector import commit_championship
+from services.projector.outbox import dumps
+from services.runtime import keys
+from services.runtime.redis import connect, entry
+from services.runtime.server import free_port
+from tests.builders import adjusted, car, classified, registered, rules_file
+
+CID = "pccna-2024"
+
+
+def race(race_id: str, round_: int, order: list[str], *others: dict) -> object:
+    """A race whose Pro class finishes in ``order``, with ``others`` (cars of other classes) behind."""
+    cars = [car(str(i + 1), driver, i + 1) for i, driver in enumerate(order)]
+    return classified(race_id, round_, [*cars, *others], championship_id=CID)
+
+
+@asynccontextmanager
+async def serving(redis_url: str) -> AsyncIterator[httpx.AsyncClient]:
+    """The gateway on a free port in this event loop, and a client for it."""
+    port = free_port()
+    config = uvicorn.Config(create_app(redis_url), host="127.0.0.1", port=port, log_config=None,
+                            timeout_graceful_shutdown=1)
+    server = uvicorn.Server(config)
+    task = asyncio.create_task(server.serve())
+    while not server.started:
+        await asyncio.sleep(0.01)
+    try:
+        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=5) as client:
+            yield client
+    finally:
+        server.should_exit = True
+        await task
+
+
+async def sse(response: httpx.Response) -> AsyncIterator[dict]:
+    """Parse a text/event-stream into {"event", "id", "data"} dicts (comments/pings skipped)."""
+    event: dict = {}
+    async for line in response.aiter_lines():
+        if not line:
+            if "data" in event:
+                yield {**event, "data": json.loads(event["data"])}
+            event = {}
+        elif not line.startswith(":"):
+            field, _, value = line.partition(":")
+            event[field] = value.removeprefix(" ")
+
+
+@pytest.fixture
+async def gateway(redis_client, redis_url) -> AsyncIterator[httpx.AsyncClient]:
+    await commit_championship(redis_client, CID, [registered(rules_file("pccna-2024.yaml"), championship_id=CID)])
+    masters = car("80", "dan-oak", 4, class_id="masters")
+    await commit_championship(redis_client, CID, [race("r01", 1, ["ann-lee", "bob-ray", "cy-fox"], masters)])
+    async with serving(redis_url) as client:
+        yield client
+
+
+async def next_event(events: AsyncIterator[dict]) -> dict:
+    return await asyncio.wait_for(anext(events), timeout=5)
+
+
+async def test_snapshot_then_filtered_changes_with_version_ids(gateway, redis_client) -> None:
+    async with gateway.stream("GET", f"/championships/{CID}/live", params={"table": "drivers", "class_id": "pro"}) as r:
+        events = sse(r)
+        snapshot = await next_event(events)
+        assert snapshot["event"] == "snapshot" and snapshot["id"] == "2"
+        assert [t["table_id"] + "/" + t["class_id"] for t in snapshot["data"]["tables"]] == ["drivers/pro"]
+        await commit_championship(redis_client, CID, [race("r02", 2, ["bob-ray", "cy-fox", "ann-lee"])])
+        change = await next_event(events)
+        assert change["event"] == "change" and change["id"] == "3"
+        [table] = change["data"]["payload"]["tables"]
+        assert (table["table_id"], table["class_id"]) == ("drivers", "pro")
+        assert [row["id"] for row in table["rows"]] == ["bob-ray", "ann-lee", "cy-fox"]
+
+
+async def test_changes_outside_the_filter_are_skipped_without_a_resync(gateway, redis_client) -> None:
+    async with gateway.stream("GET", f"/championships/{CID}/live", params={"table": "drivers", "class_id": "pro"}) as r:
+        events = sse(r)
+        assert (await next_event(events))["event"] == "snapshot"
+        penalty = adjusted("p1", "points_deduction", "dan-oak", class_id="masters", points=5)
+        await commit_championship(redis_client, CID, [penalty.model_copy(update={"championship_id": CID})])
+        await commit_championship(redis_client, CID, [race("r03", 3, ["bob-ray", "ann-lee"])])
+        change = await next_event(events)
+        assert (change["event"], change["id"]) == ("change", "4")
+
+
+async def test_last_event_id_replays_what_was_missed(gateway, redis_client) -> None:
+    await commit_championship(redis_client, CID, [race("r02", 2, ["bob-ray", "ann-lee", "cy-fox"])])
+    await commit_championship(redis_client, CID, [race("r03", 3, ["cy-fox", "ann-lee", "bob-ray"])])
+    async with gateway.stream("GET", f"/championships/{CID}/live", headers={"Last-Event-ID": "2"}) as r:
+        events = sse(r)
+        replayed = [await next_event(events), await next_event(events)]
+        assert [(e["event"], e["id"]) for e in replayed] == [("change", "3"), ("change", "4")]
+
+
+async def test_a_client_behind_a_trimmed_stream_gets_a_snapshot(gateway, redis_client) -> None:
+    await commit_championship(redis_client, CID, [race("r02", 2, ["bob-ray", "ann-lee", "cy-fox"])])
+    await commit_championship(redis_client, CID, [race("r03", 3, ["cy-fox", "ann-lee", "bob-ray"])])
+    await redis_client.xtrim(keys.changes_stream(CID), maxlen=1)
+    async with gateway.stream("GET", f"/championships/{CID}/live", headers={"Last-Event-ID": "1"}) as r:
+        first = await next_event(sse(r))
+        assert (first["event"], first["id"]) == ("snapshot", "4")
+
+
+async def test_bad_last_event_id_is_422(gateway) -> None:
+    response = await gateway.get(f"/championships/{CID}/live", headers={"Last-Event-ID": "abc"})
+    assert response.status_code == 422 and "last-event-id" in response.json()["message"]
+
+
+async def test_a_slow_subscriber_is_dropped_to_resync_and_never_slows_the_others(redis_url) -> None:
+    writer, reader = connect(redis_url), connect(redis_url)
+    hub = Hub(reader, queue_size=3)
+    task = asyncio.create_task(hub.run())
+    try:
+        fast, slow = await hub.subscribe(CID), await hub.subscribe(CID)
+        for version in range(1, 9):
+            record = {"payload": {"version": version, "tables": [], "changes": []}}
+            await writer.xadd(keys.changes_stream(CID), entry(dumps(record)))
+            got = await asyncio.wait_for(fast.queue.get(), timeout=2)
+            assert got.version == version
+        queued = [slow.queue.get_nowait() for _ in range(slow.queue.qsize())]
+        assert queued[0] is RESYNC and [c.version for c in queued[1:]] == [8]  # the snapshot covers 7
+    finally:
+        hub.stop()
+        await task
+        await writer.aclose()
+        await reader.aclose()
