@@ -31,6 +31,7 @@ from redis.asyncio import Redis
 
 from services.notifier.handler import Notifier
 from services.notifier.settings import NotifierSettings
+from services.notifier.webhooks import redact
 from services.runtime import keys
 from services.runtime.redis import connect, ensure_group
 
@@ -141,7 +142,7 @@ async def run_notifier(settings: NotifierSettings) -> None:
             for task in tasks:
                 task.cancel()
         log.info("notifier starting", consumer=settings.consumer_name, group=settings.notifier_group,
-                 webhooks=settings.webhook_urls, format=settings.webhook_format,
+                 webhooks=[redact(u) for u in settings.webhook_urls], format=settings.webhook_format,
                  max_attempts=settings.webhook_max_attempts, dead_letters=settings.notifier_dead_letter_stream)
         try:
             await app.run()

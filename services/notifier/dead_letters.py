@@ -5,14 +5,14 @@ per (announcement, webhook URL) that failed, or per `standings.changed` entry th
 read at all. Fields (all strings, empty when unknown):
 
 - `reason`: e.g. "HTTP 503 after 5 attempts", "invalid standings.changed: ...";
-- `url`: the webhook; `kind`: the announcement kind;
+- `url`: the webhook, as `webhooks.redact(url)` (no secret token); `kind`: the announcement kind;
 - `stream`, `stream_id`: where the `standings.changed` entry is;
 - `event_id`, `championship_id`, `version`: of that `standings.changed`;
 - `payload`: the JSON body that was to be POSTed (or the unreadable entry's data);
 - `failed_at`: ISO 8601 UTC.
 
 Written before the entry is acknowledged: a crash in between writes it again (at least once).
-To re-send, POST `payload` to `url` yourself, or reset the group (`XGROUP SETID`) to replay.
+To re-send, POST `payload` to the configured URL whose `redact()` is `url`, or reset the group (`XGROUP SETID`) to replay.
 """
 
 from __future__ import annotations

@@ -37,7 +37,7 @@ from services.notifier.announcements import Announcement, announce, body, names_
 from services.notifier.dead_letters import dead_letter_fields
 from services.notifier.pending import delivery_counts, held
 from services.notifier.settings import NotifierSettings
-from services.notifier.webhooks import post_with_retries
+from services.notifier.webhooks import post_with_retries, redact
 from services.runtime import keys
 from services.runtime.redis import entry_json
 
@@ -113,13 +113,13 @@ class Notifier:
                 headers = {"X-Standings-Announcement-Id": f"{a.event_id}#{index}"}
                 outcome = await post_with_retries(self.http, url, payload, self.settings, headers=headers)
                 if outcome.ok:
-                    log.info("announced", kind=a.kind, text=a.text, url=url, attempts=outcome.attempts)
+                    log.info("announced", kind=a.kind, text=a.text, url=redact(url), attempts=outcome.attempts)
                     continue
-                reason, down = outcome.reason, f"not attempted: {url} failed earlier in this change"
+                reason, down = outcome.reason, f"not attempted: {redact(url)} failed earlier in this change"
             else:
                 reason = down
-            log.warning("announcement dead-lettered", kind=a.kind, url=url, reason=reason)
-            dead.append(dead_letter_fields(reason=reason, stream=stream, stream_id=sid, url=url, kind=a.kind,
+            log.warning("announcement dead-lettered", kind=a.kind, url=redact(url), reason=reason)
+            dead.append(dead_letter_fields(reason=reason, stream=stream, stream_id=sid, url=redact(url), kind=a.kind,
                                            payload=json.dumps(payload), event_id=a.event_id,
                                            championship_id=a.championship_id, version=a.version))
         return dead

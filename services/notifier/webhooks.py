@@ -6,6 +6,9 @@ answers 2xx. Between attempts it waits `webhook_backoff_s * 2**(n-1)` seconds (c
 Slack send one with 429), still capped. A 4xx other than 408/425/429 is final: the same body
 will not be accepted later, so it is not retried. Network errors and timeouts are retried.
 
+Webhook URLs carry secrets (Discord and Slack put the token in the path), so logs and dead
+letters name a URL by `redact(url)` only: scheme, host and a short hash of the whole URL.
+
 Guarantee: never raises for an HTTP or network failure; the outcome says what happened, and each
 failed attempt is logged (with the caller's bound `event_id` / `championship_id`).
 """
@@ -13,8 +16,10 @@ failed attempt is logged (with the caller's bound `event_id` / `championship_id`
 from __future__ import annotations
 
 import asyncio
+import hashlib
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 import httpx
 import structlog
@@ -31,6 +36,13 @@ class Outcome:
     ok: bool
     attempts: int
     reason: str = ""  # the last failure, e.g. "HTTP 503" or "ConnectError: ..."
+
+
+def redact(url: str) -> str:
+    """'https://discord.com/...#1a2b3c4d': loggable, and still tells the configured URLs apart."""
+    parts = urlsplit(url)
+    port = f":{parts.port}" if parts.port else ""
+    return f"{parts.scheme}://{parts.hostname or ''}{port}/...#{hashlib.sha256(url.encode()).hexdigest()[:8]}"
 
 
 def retryable(status: int) -> bool:
@@ -69,10 +81,10 @@ async def post_with_retries(
                 return Outcome(True, attempt)
             reason = f"HTTP {response.status_code}"
             if not retryable(response.status_code):
-                log.warning("webhook refused; not retried", url=url, attempt=attempt, reason=reason)
+                log.warning("webhook refused; not retried", url=redact(url), attempt=attempt, reason=reason)
                 return Outcome(False, attempt, reason)
             retry_after = response.headers.get("retry-after")
-        log.warning("webhook attempt failed", url=url, attempt=attempt, reason=reason)
+        log.warning("webhook attempt failed", url=redact(url), attempt=attempt, reason=reason)
         if attempt < settings.webhook_max_attempts:
             await sleep(backoff(settings, attempt, retry_after))
     return Outcome(False, settings.webhook_max_attempts, f"{reason} after {settings.webhook_max_attempts} attempts")
