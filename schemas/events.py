@@ -25,7 +25,10 @@ class _Strict(BaseModel):
 
 class Envelope(_Strict):
     event_id: str = Field(min_length=1, max_length=128, description="Unique id; the idempotency key.")
-    schema_version: int = Field(1, ge=1, description="Payload schema version; older ones are upcast on read.")
+    schema_version: int = Field(
+        1, ge=1, le=1, description="Payload schema version. 1 is the only one so far; a newer one is refused, "
+        "so a producer cannot get ahead of the consumers (old versions will be upcast on read)."
+    )
     championship_id: ChampionshipId
     occurred_at: datetime = Field(description="When it happened on track or in race control (ISO 8601).")
 
