@@ -145,5 +145,5 @@ class Notifier:
 
 
 def _texts(fields: dict) -> dict[str, str]:
-    t = lambda v: v.decode("utf-8", "replace") if isinstance(v, bytes) else str(v)  # noqa: E731
+    t = lambda v: v.decode("utf-8", "replace") if isinstance(v, bytes) else str(v)
     return {t(k): t(v) for k, v in fields.items()}
