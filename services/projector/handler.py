@@ -31,6 +31,7 @@ from pydantic import ValidationError
 from redis.asyncio import Redis
 
 from schemas.events import Event, parse_event
+from schemas.loading import describe
 from services.engine import RuleViolation
 from services.projector.commit import CommitResult, commit_championship
 from services.projector.dead_letters import dead_letter_fields, identify
@@ -57,13 +58,10 @@ def retry_later(violation: RuleViolation) -> bool:
 
 
 def validation_reason(error: ValidationError, limit: int = 5) -> str:
-    """A one-line summary of a pydantic error naming each field: 'payload.entries.1.position: ...'."""
-    parts = []
-    for err in error.errors(include_url=False)[:limit]:
-        loc = ".".join(str(p) for p in err["loc"])
-        parts.append(f"{loc}: {err['msg']}" if loc else err["msg"])
-    more = error.error_count() - limit
-    return "invalid event: " + "; ".join(parts) + (f" (+{more} more)" if more > 0 else "")
+    """A one-line summary naming each field: 'invalid event: payload.entries.1.position: ...'."""
+    problems = describe(error)
+    more = len(problems) - limit
+    return "invalid event: " + "; ".join(problems[:limit]) + (f" (+{more} more)" if more > 0 else "")
 
 
 class Projector:
