@@ -31,6 +31,7 @@ from redis.exceptions import WatchError
 
 from schemas.events import ChampionshipRegistered, Event, fact_key, parse_event
 from services.engine import RuleViolation, diff_tables, record, standings
+from services.engine.memo import Memo
 from services.projector.outbox import dumps, standings_changed
 from services.runtime import keys
 from services.runtime.redis import entry
@@ -48,28 +49,13 @@ class CommitResult:
     attempts: int = 0
 
 
-class _FactCache:
-    """Parsed events by their stored JSON bytes: facts are re-read on every commit, parsing is the cost."""
-
-    def __init__(self, limit: int = 20_000) -> None:
-        self._events: dict[bytes, Event] = {}
-        self._limit = limit
-
-    def parse(self, raw: bytes) -> Event:
-        event = self._events.get(raw)
-        if event is None:
-            if len(self._events) >= self._limit:
-                self._events.clear()
-            event = self._events[raw] = parse_event(raw)
-        return event
-
-
-FACTS = _FactCache()
+# Facts are re-read on every commit and parsing is the cost: parsed events by their stored bytes.
+FACTS: Memo[Event] = Memo(20_000)
 
 
 def load_facts(raw: Mapping[bytes, bytes]) -> dict[str, Event]:
     """Decode a facts hash (HGETALL) into fact key -> event."""
-    return {k.decode(): FACTS.parse(v) for k, v in raw.items()}
+    return {k.decode(): FACTS.get(v, lambda v=v: parse_event(v)) for k, v in raw.items()}
 
 
 def dump_event(event: Event) -> str:
