@@ -35,6 +35,7 @@ class SimulatedRace:
     round: int
     track: str
     steps: list[list[Event]] = field(default_factory=list)
+    penalty: str | None = None  # what the stewards changed in the final classification, if anything
 
 
 @dataclass(frozen=True)
@@ -65,7 +66,7 @@ def simulate_season(rules: Rules, *, championship_id: str | None = None, races: 
         when = start + timedelta(days=14 * (index // 2), hours=20 * (index % 2))
         field_ = [e for e in ROSTER if not e.guest or round_ in e.guest_rounds]
         sim = _RaceSim(rng, f"{prefix}{race_id}", cid, when, race_id, round_, track, classes)
-        played.append(SimulatedRace(race_id, round_, track, sim.play(field_)))
+        played.append(SimulatedRace(race_id, round_, track, sim.play(field_), sim.penalty))
     return SimulatedSeason(cid, registration, played)
 
 
@@ -79,6 +80,7 @@ class _RaceSim:
     round: int
     track: str
     classes: list[str]
+    penalty: str | None = None
 
     def play(self, field_: list[Entrant]) -> list[list[Event]]:
         grid = sorted(field_, key=lambda e: -(e.skill + self.rng.gauss(0, 0.45)))
@@ -89,7 +91,7 @@ class _RaceSim:
         entries += [self._car(e, len(running) + i, "dnf", self.rng.randrange(1, LAPS))
                     for i, e in enumerate(out, start=1)]
         poles = [self._award("pole.awarded", k, _first(grid, k)) for k in range(len(self.classes))]
-        fastest = [self._award("fastest_lap.set", k, self.rng.choice(_top(running, k, 4)) if _top(running, k, 4) else None)
+        fastest = [self._award("fastest_lap.set", k, self.rng.choice(top) if (top := _top(running, k, 4)) else None)
                    for k in range(len(self.classes))]
         final = self._penalised(entries) if self.rng.random() < PENALTY_RATE else entries
         return [
@@ -112,6 +114,8 @@ class _RaceSim:
         if not pairs:
             return entries
         a, b = self.rng.choice(pairs)
+        self.penalty = (f"#{a['car_number']} {a['driver_name']}: 5-second time penalty, drops behind "
+                        f"#{b['car_number']} {b['driver_name']} ({a['class_id']})")
         swapped = {a["car_number"]: b["position"], b["car_number"]: a["position"]}
         return [{**c, "position": swapped.get(c["car_number"], c["position"])} for c in entries]
 

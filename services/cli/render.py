@@ -1,0 +1,99 @@
+"""Rich renderings of standings tables and of `standings.changed` records."""
+
+from __future__ import annotations
+
+from rich import box
+from rich.table import Table
+from rich.text import Text
+
+MAX_MOVES = 6
+
+
+def points(value: float | int | None) -> str:
+    if value is None:
+        return ""
+    return str(int(value)) if float(value).is_integer() else f"{value:g}"
+
+
+def arrow(change: int | None) -> Text:
+    if change is None:
+        return Text("")
+    if change > 0:
+        return Text(f"▲{change}", style="green")
+    if change < 0:
+        return Text(f"▼{-change}", style="red")
+    return Text("–", style="dim")
+
+
+def table_title(table: dict) -> str:
+    after = f"after round {table['after_round']}" if table.get("after_round") else "no race yet"
+    flag = " · provisional" if table.get("provisional") else ""
+    return f"{table['name']} · {table['class_id']} · {after}{flag}"
+
+
+def standings_table(table: dict, *, limit: int | None = None, compact: bool = False) -> Table:
+    """Position, change, name, car, team, points, gaps, wins, podiums and a clinched marker.
+
+    `compact` (narrow terminals) leaves out the team and the gap to the car ahead.
+    """
+    drivers = table.get("kind") != "teams"
+    show = {"car": drivers, "team": drivers and not compact, "ahead": not compact}
+    out = Table(title=table_title(table), title_justify="left", header_style="bold", box=box.SIMPLE_HEAD)
+    out.add_column("Pos", justify="right")
+    out.add_column("", no_wrap=True)
+    out.add_column("Driver" if drivers else "Team", no_wrap=True)
+    for key, label in (("car", "Car"), ("team", "Team")):
+        if show[key]:
+            out.add_column(label, justify="right" if key == "car" else "left", no_wrap=True, overflow="ellipsis")
+    for label in ("Pts", "Gap", "Ahead", "Wins", "Pod"):
+        if label != "Ahead" or show["ahead"]:
+            out.add_column(label, justify="right")
+    out.add_column("", no_wrap=True)
+    for row in table["rows"][:limit]:
+        name = Text(row["name"], style="bold" if row["position"] == 1 else "")
+        if row.get("disqualified"):
+            name.append(" DSQ", style="red")
+        cells = [f"={row['position']}" if row.get("shared") else str(row["position"]),
+                 arrow(row.get("change")) if table.get("after_round") else Text(""), name]
+        if show["car"]:
+            cells.append(f"#{row['car_number']}" if row.get("car_number") else "")
+        if show["team"]:
+            cells.append(row.get("team_name") or "")
+        cells += [points(row["points"]), "" if row["position"] == 1 else f"-{points(row['gap_to_leader'])}"]
+        if show["ahead"]:
+            cells.append("" if row.get("gap_to_ahead") in (None, 0) else f"-{points(row['gap_to_ahead'])}")
+        marker = ("★" if compact else "★ champion") if row.get("clinched") else ""
+        cells += [str(row["wins"]), str(row["podiums"]), Text(marker, style="bold yellow")]
+        out.add_row(*cells)
+    return out
+
+
+def change_lines(record: dict) -> list[Text]:
+    """One line per thing worth saying in a `standings.changed` record."""
+    payload, cid = record["payload"], record["championship_id"]
+    lines = []
+    for change in payload["changes"]:
+        head = f"v{payload['version']} {cid} {change['table']}: "
+        names = {row["id"]: row["name"] for t in payload["tables"] if f"{t['table_id']}/{t['class_id']}" == change["table"]
+                 for row in t["rows"]}
+        if change.get("clinched"):
+            lines.append(Text(head + f"{names.get(change['clinched'], change['clinched'])} clinched the title",
+                              style="bold yellow"))
+        leader = change.get("leader_change")
+        if leader and leader.get("to"):
+            was = f" (was {names.get(leader['from'], leader['from'])})" if leader.get("from") else ""
+            lines.append(Text(head + f"new leader {names.get(leader['to'], leader['to'])}{was}", style="bold cyan"))
+        moves = change.get("moves", [])
+        for move in moves[:MAX_MOVES]:
+            before, after = move.get("from"), move["to"]
+            if before is None:
+                lines.append(Text(head + f"{move['name']} enters at P{after}", style="cyan"))
+            else:
+                style = "green" if after < before else "red"
+                lines.append(Text(head + f"{move['name']} P{before} → P{after}", style=style))
+        if len(moves) > MAX_MOVES:
+            lines.append(Text(head + f"and {len(moves) - MAX_MOVES} more moves", style="dim"))
+        if not lines or not lines[-1].plain.startswith(head):
+            gained = ", ".join(f"{g['name']} +{points(g['points'])}" for g in change.get("points_gained", [])[:5])
+            lines.append(Text(head + (f"points: {gained}" if gained else "updated"), style="dim"))
+    return lines

@@ -1,0 +1,113 @@
+"""`standings table` (the stored tables, or any past round) and `standings tail` (live changes)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+from typing import Annotated
+
+import typer
+from redis.asyncio import Redis
+
+from services.cli.common import Json, RedisUrl, console, errors, fail, load_settings, redis_url, run
+from services.cli.render import change_lines, standings_table
+from services.engine import standings
+from services.projector.commit import load_facts
+from services.runtime import keys
+from services.runtime.redis import connect, entry_json
+
+Championship = Annotated[str, typer.Argument(help="Championship id, e.g. pccna-2024.", show_default=False)]
+
+
+def table(
+    championship: Championship,
+    class_id: Annotated[str | None, typer.Option("--class", help="Only this class (default: every class).")] = None,
+    table_id: Annotated[str, typer.Option("--table", help="Table id: drivers, teams, junior, ...")] = "drivers",
+    after_round: Annotated[int | None, typer.Option(min=0, help="Compute the tables as they stood after round N.")] = None,
+    url: RedisUrl = None,
+    as_json: Json = False,
+) -> None:
+    """Show a championship's standings table(s)."""
+    settings = load_settings(url)
+    with redis_url(settings) as address:
+        tables = run(_tables(address, championship, after_round))
+    chosen = [t for key, t in sorted(tables.items())
+              if t["table_id"] == table_id and (class_id is None or t["class_id"] == class_id)]
+    if not chosen:
+        where = f" for class {class_id!r}" if class_id else ""
+        fail(f"no table {table_id!r}{where} in {championship}; tables: {', '.join(sorted(tables)) or 'none yet'}")
+    if as_json:
+        print(json.dumps(chosen))
+        return
+    for one in chosen:
+        console.print(standings_table(one))
+
+
+async def _tables(url: str, cid: str, after_round: int | None) -> dict[str, dict]:
+    client = connect(url, client_name="cli-table")
+    try:
+        await _known(client, cid)
+        if after_round is None:
+            stored = await client.hgetall(keys.tables_key(cid))
+            return {k.decode(): json.loads(v) for k, v in stored.items()}
+        return standings(load_facts(await client.hgetall(keys.facts_key(cid))), after_round)
+    finally:
+        await client.aclose()
+
+
+async def _known(client: Redis, cid: str) -> None:
+    """Fail, listing the championships that exist, when `cid` is not one of them."""
+    if "{" in cid or "}" in cid or not await client.exists(keys.facts_key(cid)):
+        known = sorted(c.decode() for c in await client.smembers(keys.CHAMPIONSHIPS_KEY))
+        fail(f"unknown championship {cid!r}; known: {', '.join(known) or 'none (register one first)'}")
+
+
+def tail(
+    championship: Annotated[str | None, typer.Argument(help="Championship id; default: every registered one.", show_default=False)] = None,
+    count: Annotated[int | None, typer.Option(help="Exit after this many changes.")] = None,
+    url: RedisUrl = None,
+    as_json: Json = False,
+) -> None:
+    """Follow standings.changed: moves, leader changes, clinches (Ctrl-C to stop)."""
+    settings = load_settings(url)
+    with redis_url(settings) as address:
+        try:
+            run(_follow(address, championship, count, as_json))
+        except KeyboardInterrupt:
+            pass
+
+
+async def _follow(url: str, cid: str | None, count: int | None, as_json: bool) -> None:
+    client = connect(url, client_name="cli-tail")
+    cursors: dict[str, bytes] = {}
+    seen = 0
+    try:
+        if not as_json:
+            errors.print(f"following {cid or 'every championship'}; Ctrl-C to stop", style="dim")
+        while count is None or seen < count:
+            cids = [cid] if cid else sorted(c.decode() for c in await client.smembers(keys.CHAMPIONSHIPS_KEY))
+            for one in cids:
+                if keys.changes_stream(one) not in cursors:
+                    last = await client.xrevrange(keys.changes_stream(one), count=1)
+                    cursors[keys.changes_stream(one)] = last[0][0] if last else b"0-0"
+            if not cursors:
+                await asyncio.sleep(1)
+                continue
+            for stream, entries in await client.xread(cursors, block=1000) or []:
+                for stream_id, fields in entries:
+                    cursors[stream.decode()] = stream_id
+                    if count is None or seen < count:
+                        _show(json.loads(entry_json(fields)), as_json)
+                        seen += 1
+    finally:
+        await client.aclose()
+
+
+def _show(record: dict, as_json: bool) -> None:
+    if as_json:
+        sys.stdout.write(json.dumps(record) + "\n")
+        sys.stdout.flush()
+        return
+    for line in change_lines(record):
+        console.print(line)
