@@ -84,6 +84,7 @@ class Notifier:
             StandingsChanged.model_validate_json(raw)
         except (KeyError, ValidationError) as exc:
             reason = "entry has no 'data' field" if isinstance(exc, KeyError) else f"invalid standings.changed: {exc}"
+            log.warning("unreadable change dead-lettered", stream=stream, stream_id=sid.decode(), reason=reason[:300])
             return await self._finish(stream, sid, None, 0, [dead_letter_fields(
                 reason=reason[:2000], stream=stream, stream_id=sid, payload=json.dumps(_texts(fields)))])
         change = json.loads(raw)
