@@ -20,7 +20,7 @@ class Championship(BaseModel):
     name: str
     season: int | None
     classes: list[ClassInfo]
-    tables: list[str] = Field(description="Keys 'table_id/class_id' of the tables kept.")
+    tables: list[str] = Field(description="Keys 'table_id/class_id' of the tables kept, in the rules' order.")
     version: int = Field(description="Projection version; 0 before the first change.")
 
 

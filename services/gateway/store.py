@@ -80,7 +80,18 @@ async def summaries(redis: Redis) -> list[dict]:
             "name": rules.name if rules else cid,
             "season": rules.season if rules else None,
             "classes": [{"id": c.id, "name": c.name} for c in rules.classes] if rules else [],
-            "tables": sorted(key.decode() for key in table_keys),
+            "tables": sorted((key.decode() for key in table_keys), key=_rules_order(rules)),
             "version": int(version or 0),
         })
     return out
+
+
+def _rules_order(rules):
+    """Sort key for "table_id/class_id": the rules' order of tables, then of classes."""
+    tables = {t.id: i for i, t in enumerate(rules.tables)} if rules else {}
+    classes = {c.id: i for i, c in enumerate(rules.classes)} if rules else {}
+
+    def key(table_key: str) -> tuple:
+        table_id, _, class_id = table_key.partition("/")
+        return tables.get(table_id, len(tables)), classes.get(class_id, len(classes)), table_key
+    return key

@@ -64,7 +64,13 @@ async function drawChart() {
 async function refresh() {
   const query = new URLSearchParams({ table: state.table });
   const body = await getJSON(`/championships/${encodeURIComponent(state.cid)}/standings?${query}`);
-  $("tables").replaceChildren(...body.tables.map(renderTable));
+  const order = state.summary.tables;
+  body.tables.sort((a, b) => order.indexOf(`${a.table_id}/${a.class_id}`) - order.indexOf(`${b.table_id}/${b.class_id}`));
+  if (!body.tables.some((t) => t.class_id === state.classId)) {
+    state.classId = (body.tables.find((t) => t.rows.length) || body.tables[0] || {}).class_id || null;
+  }
+  const held = body.tables.filter((t) => t.rows.length);
+  $("tables").replaceChildren(...(held.length ? held : body.tables).map(renderTable));
   await drawChart();
 }
 
