@@ -15,7 +15,15 @@ from typing import Annotated, NoReturn
 import typer
 from pydantic import ValidationError
 
-from schemas.events import ChampionshipRegistered, Event, parse_event
+from schemas.events import (
+    ChampionshipRegistered,
+    Event,
+    FastestLapSet,
+    PoleAwarded,
+    RaceClassified,
+    StandingsAdjusted,
+    parse_event,
+)
 from schemas.loading import RulesFileError, describe, load_rules
 from schemas.rules import Rules
 from services.cli.common import Json, RedisUrl, console, errors, fail, load_settings, redis_url, run
@@ -24,6 +32,8 @@ from services.runtime.redis import connect, entry
 from services.runtime.settings import Settings
 
 CHUNK = 500
+EVENT_TYPES = [m.model_fields["type"].default for m in (ChampionshipRegistered, RaceClassified, PoleAwarded,
+                                                         FastestLapSet, StandingsAdjusted)]
 
 
 def register(
@@ -127,8 +137,13 @@ def validate_lines(text: str) -> tuple[list[tuple[str, Event]], list[str]]:
         try:
             valid.append((raw, parse_event(raw)))
         except ValidationError as exc:
-            problems += [f"line {number}: {problem}" for problem in describe(exc)]
+            problems += [f"line {number}: {_untagged(problem)}" for problem in describe(exc)]
     return valid, problems
+
+
+def _untagged(problem: str) -> str:
+    """Drop the union tag pydantic puts first ("race.classified.payload..." -> "payload...")."""
+    return next((problem.removeprefix(f"{t}.") for t in EVENT_TYPES if problem.startswith(f"{t}.")), problem)
 
 
 async def _publish(url: str, settings: Settings, lines: list[str]) -> list[str]:
