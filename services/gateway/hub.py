@@ -118,9 +118,6 @@ class Hub:
         self._stopped = True
         self._idle.set()
 
-    def subscriber_count(self) -> int:
-        return sum(len(s) for s in self._subscribers.values())
-
     async def run(self) -> None:
         """Read and fan out until cancelled.
 

@@ -27,6 +27,7 @@ from services.gateway.hub import RESYNC, Change, Hub, matches
 from services.runtime.keys import changes_stream
 
 MAX_REPLAY = 1_000
+RETRY_MS = 1_000  # tells EventSource to reconnect after 1 s (browsers default to about 3 s)
 
 
 class Feed:
@@ -60,7 +61,8 @@ class Feed:
         self.sent = snap.version
         tables = [t for _, t in sorted(snap.tables.items()) if matches(t, self.table, self.class_id)]
         data = {"championship_id": self.cid, "version": snap.version, "tables": tables}
-        return ServerSentEvent(json.dumps(data, separators=(",", ":")), event="snapshot", id=str(snap.version))
+        return ServerSentEvent(json.dumps(data, separators=(",", ":")), event="snapshot", id=str(snap.version),
+                               retry=RETRY_MS)
 
     def change(self, change: Change) -> ServerSentEvent | None:
         """The event for ``change`` (None when the filter keeps nothing); advances ``sent``."""

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import uvicorn
 
 from services.gateway.app import create_app
@@ -22,8 +24,7 @@ async def run_gateway(settings: Settings) -> None:
 
 
 def main() -> None:
-    import asyncio
-
+    """Entry point of ``python -m services.gateway``: settings from the environment."""
     settings = Settings()
     configure_logging(settings)
     asyncio.run(run_gateway(settings))

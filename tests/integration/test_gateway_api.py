@@ -113,9 +113,9 @@ async def test_health_and_readiness(api) -> None:
 
 async def test_readiness_fails_when_redis_is_unreachable() -> None:
     app = create_app("redis://127.0.0.1:1/0")
-    async with app.router.lifespan_context(app):
-        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://g") as client:
-            response = await client.get("/readyz")
+    async with (app.router.lifespan_context(app),
+                httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://g") as client):
+        response = await client.get("/readyz")
     assert response.status_code == 503 and response.json()["status"] == "unavailable"
 
 

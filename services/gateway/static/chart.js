@@ -22,12 +22,14 @@ function drawProgression(container, progression, top = 10) {
   const W = 1000, H = 380, L = 50, R = 190, T = 12, B = 34;
   const rounds = progression.rounds;
   const series = progression.series.slice(0, top);
-  const step = niceStep(Math.max(1, ...series.flatMap((s) => s.points.filter((p) => p !== null))) / 4);
-  const max = step * 4;
+  const highest = Math.max(1, ...series.flatMap((s) => s.points.filter((p) => p !== null)));
+  const step = niceStep(highest / 5);
+  const ticks = Math.ceil(highest / step);
+  const max = step * ticks;
   const x = (i) => L + (rounds.length < 2 ? 0 : (i * (W - L - R)) / (rounds.length - 1));
   const y = (p) => T + (H - T - B) * (1 - p / max);
   const root = svg("svg", { viewBox: `0 0 ${W} ${H}`, role: "img", "aria-label": "points by round" });
-  for (let k = 0; k <= 4; k++) {
+  for (let k = 0; k <= ticks; k++) {
     const value = step * k;
     root.append(svg("line", { class: "grid", x1: L, x2: W - R, y1: y(value), y2: y(value) }));
     root.append(svg("text", { x: L - 8, y: y(value) + 4, "text-anchor": "end" }, String(value)));
