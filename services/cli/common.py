@@ -41,6 +41,13 @@ def fail(message: str, code: int = 1) -> NoReturn:
     raise typer.Exit(code)
 
 
+def invalid(problems: list[str]) -> NoReturn:
+    """Invalid input: one line per problem on stderr, exit status 2."""
+    for problem in problems:
+        errors.print(f"[bold red]error:[/] {problem}", highlight=False, soft_wrap=True)
+    raise typer.Exit(2)
+
+
 def load_settings(redis_url: str | None = None, *, quiet: bool = True, **overrides: Any) -> Settings:
     """Settings from the environment (and `--redis-url`); logging configured to stderr.
 

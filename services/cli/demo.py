@@ -29,7 +29,9 @@ from services.runtime import keys
 from services.runtime.redis import connect
 from services.runtime.settings import Settings
 
-RULES_DIR = Path(__file__).resolve().parents[2] / "rules"
+# The checkout's rules/ (editable install, `make demo`), else ./rules (the container's WORKDIR).
+RULES_DIR = next((d for d in (Path(__file__).resolve().parents[2] / "rules", Path.cwd() / "rules") if d.is_dir()),
+                 Path("rules"))
 ROWS = {0: 10, 1: 8, 2: 7}  # rows shown per class, by class order
 
 
@@ -55,7 +57,8 @@ class Board:
         for i, klass in enumerate(self.rules.classes):
             table = self.tables.get(f"drivers/{klass.id}")
             compact = console.width < 110
-            parts.append(standings_table(table, limit=ROWS.get(i, 8), compact=compact) if table else Text(f"{klass.name}: no results yet", style="dim"))
+            empty = Text(f"{klass.name}: no results yet", style="dim")
+            parts.append(standings_table(table, limit=ROWS.get(i, 8), compact=compact) if table else empty)
         return Group(*parts)
 
 

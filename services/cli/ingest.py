@@ -1,16 +1,15 @@
-"""`standings register` and `standings publish`: validated events onto the event stream.
+"""`standings publish`: a JSON lines file of events, validated, then onto the event stream.
 
-Invalid input exits with status 2 and one line per problem naming the field (and, for
-`publish`, the line number); nothing is published then unless `--skip-invalid` is given.
+Every line is validated first; invalid input exits with status 2 and one line per problem naming
+the line number and the field. Nothing is published then unless `--skip-invalid` is given.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 import sys
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import Annotated
 
 import typer
 from pydantic import ValidationError
@@ -24,81 +23,14 @@ from schemas.events import (
     StandingsAdjusted,
     parse_event,
 )
-from schemas.loading import RulesFileError, describe, load_rules
-from schemas.rules import Rules
-from services.cli.common import Json, RedisUrl, console, errors, fail, load_settings, redis_url, run
-from services.runtime import keys
+from schemas.loading import describe
+from services.cli.common import Json, RedisUrl, console, errors, fail, invalid, load_settings, redis_url, run
 from services.runtime.redis import connect, entry
 from services.runtime.settings import Settings
 
 CHUNK = 500
 EVENT_TYPES = [m.model_fields["type"].default for m in (ChampionshipRegistered, RaceClassified, PoleAwarded,
                                                          FastestLapSet, StandingsAdjusted)]
-
-
-def register(
-    rules_file: Annotated[Path, typer.Argument(help="YAML, TOML or JSON rules file.", show_default=False)],
-    championship: Annotated[str, typer.Option("--championship", "-c", help="Championship id, e.g. pccna-2024.")],
-    revision: Annotated[int | None, typer.Option(help="Registration revision; default: the stored one, +1 if the rules changed.")] = None,
-    url: RedisUrl = None,
-    as_json: Json = False,
-) -> None:
-    """Validate a rules file and publish `championship.registered` for it."""
-    try:
-        rules = load_rules(rules_file)
-    except RulesFileError as exc:
-        _invalid([f"{rules_file}: {p}" for p in exc.problems])
-    registration(championship, rules, revision or 1)  # a bad id fails before Redis is touched
-    settings = load_settings(url)
-    with redis_url(settings) as address:
-        event, stream_id = run(_register(address, settings, championship, rules, revision))
-    summary = {"championship_id": championship, "revision": event.payload.revision, "event_id": event.event_id,
-               "stream_id": stream_id, "name": rules.name, "season": rules.season,
-               "classes": [c.id for c in rules.classes],
-               "races": sum(len(r.races) for r in rules.calendar), "tables": [t.id for t in rules.tables]}
-    if as_json:
-        print(json.dumps(summary))
-        return
-    console.print(f"[green]registered[/] [bold]{rules.name} {rules.season}[/] as [bold]{championship}[/] "
-                  f"(revision {summary['revision']}, stream id {stream_id})")
-    console.print(f"  classes: {', '.join(c.name for c in rules.classes)}")
-    console.print(f"  races:   {summary['races']} over {len(rules.calendar)} rounds")
-    console.print(f"  tables:  {', '.join(t.name for t in rules.tables)}")
-
-
-async def _register(url: str, settings: Settings, cid: str, rules: Rules, revision: int | None) -> tuple[Event, str]:
-    client = connect(url, client_name="cli-register")
-    try:
-        if revision is None:
-            revision = await _next_revision(client, cid, rules)
-        event = registration(cid, rules, revision)
-        stream_id = await client.xadd(settings.events_stream, entry(event.model_dump_json()))
-        return event, stream_id.decode()
-    finally:
-        await client.aclose()
-
-
-def registration(cid: str, rules: Rules, revision: int) -> Event:
-    """The validated event; its id names the revision and a digest of the rules (same file, same id)."""
-    digest = hashlib.sha256(rules.model_dump_json().encode()).hexdigest()[:12]
-    data = {"event_id": f"{cid}:rules:r{revision}:{digest}", "type": "championship.registered",
-            "championship_id": cid, "occurred_at": _now(),
-            "payload": {"revision": revision, "rules": rules.model_dump(mode="json")}}
-    try:
-        return parse_event(data)
-    except ValidationError as exc:
-        _invalid([p.replace("championship_id", "--championship", 1) for p in describe(exc)])
-
-
-async def _next_revision(client, cid: str, rules: Rules) -> int:
-    """The stored registration's revision if its rules are these, else one more (1 when none)."""
-    raw = await client.hget(keys.facts_key(cid), "rules")
-    if raw is None:
-        return 1
-    stored = parse_event(raw)
-    assert isinstance(stored, ChampionshipRegistered)
-    same = stored.payload.rules.model_dump() == rules.model_dump()
-    return stored.payload.revision + (0 if same else 1)
 
 
 def publish(
@@ -114,7 +46,7 @@ def publish(
         fail(f"cannot read {file}: {exc}", 2)
     valid, problems = validate_lines(text)
     if problems and not skip_invalid:
-        _invalid([*problems, f"nothing published: {len(problems)} problem(s); --skip-invalid publishes the valid lines"])
+        invalid([*problems, f"nothing published: {len(problems)} problem(s); --skip-invalid publishes the valid lines"])
     for line in problems:
         errors.print(f"[yellow]skipped[/] {line}", highlight=False, soft_wrap=True)
     settings = load_settings(url)
@@ -158,15 +90,3 @@ async def _publish(url: str, settings: Settings, lines: list[str]) -> list[str]:
     finally:
         await client.aclose()
     return ids
-
-
-def _invalid(problems: list[str]) -> NoReturn:
-    for problem in problems:
-        errors.print(f"[bold red]error:[/] {problem}", highlight=False, soft_wrap=True)
-    raise typer.Exit(2)
-
-
-def _now() -> str:
-    from datetime import UTC, datetime
-
-    return datetime.now(UTC).isoformat().replace("+00:00", "Z")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from services.cli import demo, ingest, ops, system, views
+from services.cli import demo, ingest, ops, register, system, views
 
 app = typer.Typer(
     name="standings",
@@ -19,7 +19,8 @@ app.command(rich_help_panel="Run")(system.up)
 app.command(rich_help_panel="Run")(demo.demo)
 app.command(rich_help_panel="Run")(system.projector)
 app.command(rich_help_panel="Run")(system.gateway)
-app.command(rich_help_panel="Feed")(ingest.register)
+app.command(rich_help_panel="Run")(system.notifier)
+app.command(rich_help_panel="Feed")(register.register)
 app.command(rich_help_panel="Feed")(ingest.publish)
 app.command(rich_help_panel="Read")(views.table)
 app.command(rich_help_panel="Read")(views.tail)

@@ -44,7 +44,10 @@ async def _rebuild(url: str, settings: Settings, cid: str | None, *, quiet: bool
     try:
         with Progress(*columns, console=errors, disable=quiet, transient=False) as bar:
             task = bar.add_task("rebuild", total=None)
-            return await rebuild_projection(client, settings, cid, lambda done, total: bar.update(task, completed=done, total=total))
+            def progress(done: int, total: int) -> None:
+                bar.update(task, completed=done, total=total)
+
+            return await rebuild_projection(client, settings, cid, progress)
     finally:
         await client.aclose()
 

@@ -9,6 +9,7 @@ other `standings` commands on the same data folder use it. Signals and failures:
 from __future__ import annotations
 
 import asyncio
+import importlib.util
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from functools import partial
@@ -50,7 +51,8 @@ def banner(settings: Settings) -> None:
     say("  Ctrl-C to stop", style="dim")
 
 
-def serve(settings: Settings, *, projector: bool, gateway: bool, on_ready=None, extras=None, before=None) -> None:
+def serve(settings: Settings, *, projector: bool, gateway: bool, notifier: bool | None = None, on_ready=None,
+          extras=None, before=None) -> None:
     """Run services with the configured Redis, or an embedded server for their lifetime.
 
     `before(live_settings)`: a coroutine run first, before any service starts (the demo's reset).
@@ -59,8 +61,10 @@ def serve(settings: Settings, *, projector: bool, gateway: bool, on_ready=None, 
     try:
         with _embedded(settings) as url, advertise(settings, url):
             live = settings.model_copy(update={"redis_url": url})
-            services = supervise(live, projector=projector, gateway=sock, notifier=projector and gateway,
-                                 ready=(lambda: on_ready(live)) if on_ready else None, extras=lambda: extras(live) if extras else [])
+            services = supervise(live, projector=projector, gateway=sock,
+                                 notifier=projector and gateway if notifier is None else notifier,
+                                 ready=(lambda: on_ready(live)) if on_ready else None,
+                                 extras=lambda: extras(live) if extras else [])
             asyncio.run(in_turn(before(live) if before else None, services))
     except KeyboardInterrupt:  # before the services installed their handlers
         raise typer.Exit(130) from None
@@ -97,6 +101,13 @@ def up(url: RedisUrl = None, host: Host = None, port: Port = None) -> None:
 def projector(url: RedisUrl = None) -> None:
     """Run the projector alone (for compose / Kubernetes)."""
     serve(load_settings(url, quiet=False), projector=True, gateway=False)
+
+
+def notifier(url: RedisUrl = None) -> None:
+    """Run the notifier alone: webhooks for bots (for compose / Kubernetes)."""
+    if importlib.util.find_spec("services.notifier") is None:
+        fail("this installation has no notifier service (services/notifier)")
+    serve(load_settings(url, quiet=False), projector=False, gateway=False, notifier=True)
 
 
 def gateway(url: RedisUrl = None, host: Host = None, port: Port = None) -> None:

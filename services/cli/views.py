@@ -64,7 +64,8 @@ async def _known(client: Redis, cid: str) -> None:
 
 
 def tail(
-    championship: Annotated[str | None, typer.Argument(help="Championship id; default: every registered one.", show_default=False)] = None,
+    championship: Annotated[str | None, typer.Argument(
+        help="Championship id; default: every registered one.", show_default=False)] = None,
     count: Annotated[int | None, typer.Option(help="Exit after this many changes.")] = None,
     url: RedisUrl = None,
     as_json: Json = False,
