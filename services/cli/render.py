@@ -6,7 +6,7 @@ from rich import box
 from rich.table import Table
 from rich.text import Text
 
-MAX_MOVES = 6
+MAX_MOVES = 4
 
 
 def points(value: float | int | None) -> str:
@@ -84,16 +84,13 @@ def change_lines(record: dict) -> list[Text]:
             was = f" (was {names.get(leader['from'], leader['from'])})" if leader.get("from") else ""
             lines.append(Text(head + f"new leader {names.get(leader['to'], leader['to'])}{was}", style="bold cyan"))
         moves = change.get("moves", [])
-        for move in moves[:MAX_MOVES]:
-            before, after = move.get("from"), move["to"]
-            if before is None:
-                lines.append(Text(head + f"{move['name']} enters at P{after}", style="cyan"))
-            else:
-                style = "green" if after < before else "red"
-                lines.append(Text(head + f"{move['name']} P{before} → P{after}", style=style))
-        if len(moves) > MAX_MOVES:
-            lines.append(Text(head + f"and {len(moves) - MAX_MOVES} more moves", style="dim"))
-        if not lines or not lines[-1].plain.startswith(head):
-            gained = ", ".join(f"{g['name']} +{points(g['points'])}" for g in change.get("points_gained", [])[:5])
-            lines.append(Text(head + (f"points: {gained}" if gained else "updated"), style="dim"))
+        movers = [m for m in moves if m.get("from") is not None]
+        parts = [f"{len(moves) - len(movers)} entered"] if len(moves) > len(movers) else []
+        parts += [f"{m['name']} P{m['from']}→P{m['to']}" for m in movers[:MAX_MOVES]]
+        if len(movers) > MAX_MOVES:
+            parts.append(f"{len(movers) - MAX_MOVES} more moved")
+        gained = [f"{g['name']} +{points(g['points'])}" for g in change.get("points_gained", [])[:3]]
+        if gained:
+            parts.append("points: " + ", ".join(gained))
+        lines.append(Text(head + ("; ".join(parts) or "updated"), style="" if movers else "dim"))
     return lines

@@ -82,16 +82,17 @@ def tail(
 async def _follow(url: str, cid: str | None, count: int | None, as_json: bool) -> None:
     client = connect(url, client_name="cli-tail")
     cursors: dict[str, bytes] = {}
-    seen = 0
+    seen, first = 0, True
     try:
         if not as_json:
             errors.print(f"following {cid or 'every championship'}; Ctrl-C to stop", style="dim")
         while count is None or seen < count:
             cids = [cid] if cid else sorted(c.decode() for c in await client.smembers(keys.CHAMPIONSHIPS_KEY))
-            for one in cids:
+            for one in cids:  # known at the start: from now on; registered later: from their first change
                 if keys.changes_stream(one) not in cursors:
-                    last = await client.xrevrange(keys.changes_stream(one), count=1)
+                    last = await client.xrevrange(keys.changes_stream(one), count=1) if first else None
                     cursors[keys.changes_stream(one)] = last[0][0] if last else b"0-0"
+            first = False
             if not cursors:
                 await asyncio.sleep(1)
                 continue
@@ -111,4 +112,4 @@ def _show(record: dict, as_json: bool) -> None:
         sys.stdout.flush()
         return
     for line in change_lines(record):
-        console.print(line)
+        console.print(line, soft_wrap=True)
