@@ -102,6 +102,9 @@ class RedisProcess:
             self.process = subprocess.Popen(
                 command, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
                 preexec_fn=_die_with_parent if sys.platform == "linux" else None,
+                # Its own session: a Ctrl-C in the terminal reaches the services, which stop in
+                # order and then stop the server, instead of the server going first.
+                start_new_session=True,
             )
         client = redis.Redis(host=LOOPBACK, port=self.port, socket_timeout=1)
         deadline = time.monotonic() + timeout
