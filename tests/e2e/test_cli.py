@@ -256,7 +256,7 @@ def test_up_runs_everything_on_an_embedded_server_and_stops_cleanly(tmp_path):
         out, err = up.communicate(timeout=30)
     assert up.returncode == 0, err[-2000:]
     assert f"{base}/docs" in out and "overlay" in out
-    assert "Traceback" not in err
+    assert "Traceback" not in err, err[-4000:]
     assert "embedded server stopped" in err
     assert not (tmp_path / "data" / "embedded.url").exists()
     with pytest.raises(redis.ConnectionError), redis.Redis.from_url(url, socket_timeout=1) as client:
