@@ -33,6 +33,7 @@ from services.notifier.handler import Notifier
 from services.notifier.settings import NotifierSettings
 from services.notifier.webhooks import redact
 from services.runtime import keys
+from services.runtime.broker import quiesce, stop_draining
 from services.runtime.redis import connect, ensure_group
 
 log = structlog.get_logger("standings.notifier")
@@ -111,7 +112,7 @@ async def notifier_running(url: str, settings: NotifierSettings) -> AsyncIterato
         task.cancel()
         with suppress(asyncio.CancelledError):
             await task
-        await broker.stop()
+        await stop_draining(broker)
         await _close(notifier)
         log.info("notifier stopped", consumer=settings.consumer_name)
 
@@ -141,6 +142,7 @@ async def run_notifier(settings: NotifierSettings) -> None:
         async def stop_discovery() -> None:
             for task in tasks:
                 task.cancel()
+            await quiesce(broker)
         log.info("notifier starting", consumer=settings.consumer_name, group=settings.notifier_group,
                  webhooks=[redact(u) for u in settings.webhook_urls], format=settings.webhook_format,
                  max_attempts=settings.webhook_max_attempts, dead_letters=settings.notifier_dead_letter_stream)

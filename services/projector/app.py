@@ -31,6 +31,7 @@ from faststream.redis import RedisBroker, StreamSub
 from faststream.redis.annotations import RedisBatchStreamMessage
 
 from services.projector.handler import Projector
+from services.runtime.broker import quiesce, stop_draining
 from services.runtime.redis import connect, ensure_group
 from services.runtime.settings import Settings
 
@@ -82,7 +83,7 @@ async def projector_running(url: str, settings: Settings) -> AsyncIterator[Proje
     try:
         yield projector
     finally:
-        await broker.stop()
+        await stop_draining(broker)
         await projector.redis.aclose()
         log.info("projector stopped", consumer=settings.consumer_name)
 
@@ -99,7 +100,7 @@ async def run_projector(settings: Settings) -> None:
     with redis_url_for(settings) as url:
         await prepare(url, settings)
         broker, projector = build_broker(url, settings)
-        app = FastStream(broker, logger=structlog.get_logger("faststream.app"))
+        app = FastStream(broker, logger=structlog.get_logger("faststream.app"), on_shutdown=[lambda: quiesce(broker)])
         log.info("projector starting", consumer=settings.consumer_name, claimer=claimer_name(settings),
                  stream=settings.events_stream, group=settings.projector_group, batch_size=settings.batch_size,
                  claim_idle_ms=settings.claim_idle_ms, max_deliveries=settings.max_deliveries)

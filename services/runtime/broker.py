@@ -1,0 +1,29 @@
+"""Stopping a FastStream Redis broker without a shutdown traceback.
+
+`RedisBroker.stop()` closes the connection pool while a subscriber's XREADGROUP BLOCK may still
+be in flight; that read then fails with "Connection closed by server" and FastStream logs a
+"Message fetch error" with a traceback, although nothing is wrong. Stopping the subscribers
+first (no new reads) and waiting one polling interval lets every read in flight return on its
+own; only then is the connection closed. Messages being handled are waited for by the
+subscribers' own stop (FastStream's graceful timeout), and unacknowledged entries stay pending.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+from faststream.redis import RedisBroker
+
+POLLING_INTERVAL_S = 0.1  # FastStream's default XREADGROUP BLOCK for stream subscribers
+
+
+async def stop_draining(broker: RedisBroker) -> None:
+    await quiesce(broker)
+    await broker.stop()
+
+
+async def quiesce(broker: RedisBroker) -> None:
+    """Stop every subscriber's reading and let the reads in flight end (a FastStream on_shutdown hook)."""
+    for subscriber in broker.subscribers:
+        await subscriber.stop()
+    await asyncio.sleep(POLLING_INTERVAL_S * 1.5)
