@@ -11,6 +11,7 @@ $(STAMP): pyproject.toml
 	touch $@
 
 test: $(STAMP)
+	$(VENV)/bin/ruff check .
 	$(VENV)/bin/pytest -q
 
 demo: $(STAMP)

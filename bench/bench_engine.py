@@ -12,8 +12,8 @@ import random
 import statistics
 import time
 
-from services.engine import record, standings
 import services.engine.projection as engine
+from services.engine import record, standings
 from tests.builders import award, car, classified, registered
 
 DRIVERS, RACES = 40, 20

@@ -31,7 +31,7 @@ from services.runtime.logging import configure_logging
 from services.runtime.redis import connect
 from services.runtime.server import RedisProcess, server_binary
 from services.runtime.settings import Settings
-from tests.integration.projector_events import publish, registration, race, season, wait_drained
+from tests.integration.projector_events import publish, race, registration, season, wait_drained
 
 
 def many_championships(total: int) -> list[dict]:
@@ -94,7 +94,7 @@ async def run(total: int, batch: int) -> None:
         server.start()
         try:
             base = await baseline(server.url, total, batch)
-            rows = [("baseline: XREADGROUP COUNT %d + XACK (redis-py asyncio)" % batch, total, base, None)]
+            rows = [(f"baseline: XREADGROUP COUNT {batch} + XACK (redis-py asyncio)", total, base, None)]
             for name, events in (("projector: 16 championships interleaved", many_championships(total)),
                                  ("projector: 1 championship", one_championship(total))):
                 rate, changes = await projector(server.url, events, batch)

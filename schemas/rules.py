@@ -84,7 +84,9 @@ class TableDef(_Strict):
 
 
 class Ranking(_Strict):
-    countback_session_types: list[str] = Field(["race"], description="Ties broken by most wins, then seconds, ... in these sessions.")
+    countback_session_types: list[str] = Field(
+        ["race"], description="Ties broken by most wins, then seconds, ... in these sessions."
+    )
     tie: Literal["share", "name"] = Field(
         "share", description="After countback: share the position, or order by name then id (deterministic)."
     )

@@ -64,7 +64,8 @@ def award(kind: str, race_id: str, round_: int, number: str, driver: str, class_
 
 
 def adjusted(adjustment_id: str, kind: str, subject_id: str, **kw: Any) -> Event:
-    return parse_event(envelope("standings.adjusted", {"adjustment_id": adjustment_id, "kind": kind, "subject_id": subject_id, **kw}))
+    payload = {"adjustment_id": adjustment_id, "kind": kind, "subject_id": subject_id, **kw}
+    return parse_event(envelope("standings.adjusted", payload))
 
 
 def small_rules(**sections: Any) -> dict:

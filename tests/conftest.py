@@ -57,7 +57,7 @@ def _container_server() -> Iterator[ContainerServer] | None:
 
         container = RedisContainer("redis:7").start()
     except Exception as exc:  # noqa: BLE001 - missing package, no daemon, no image: fall back
-        warnings.warn(f"testcontainers unavailable ({exc!r}); using a redis-server process")
+        warnings.warn(f"testcontainers unavailable ({exc!r}); using a redis-server process", stacklevel=2)
         return None
 
     def serve() -> Iterator[ContainerServer]:

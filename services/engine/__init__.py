@@ -7,7 +7,9 @@ and announces what moved with `diff_tables`.
 
 from services.engine.diff import diff_tables
 from services.engine.errors import RuleViolation
-from services.engine.facts import Facts, apply_events, check, record, rules_of
+from services.engine.facts import BatchResult, Facts, apply_batch, check, record, rules_of
 from services.engine.projection import standings
 
-__all__ = ["Facts", "RuleViolation", "apply_events", "check", "diff_tables", "record", "rules_of", "standings"]
+__all__ = [
+    "BatchResult", "Facts", "RuleViolation", "apply_batch", "check", "diff_tables", "record", "rules_of", "standings",
+]

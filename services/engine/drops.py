@@ -12,7 +12,11 @@ Candidate = tuple[float, bool, int, str]
 
 
 def dropped_races(
-    rule: DropRule | None, candidates: list[Candidate], protected: int, future: Sequence[Candidate] = (), future_protected: int = 0
+    rule: DropRule | None,
+    candidates: list[Candidate],
+    protected: int,
+    future: Sequence[Candidate] = (),
+    future_protected: int = 0,
 ) -> list[str]:
     """Race ids whose scores do not count under `rule`.
 

@@ -8,6 +8,7 @@ permutation of the same events leaves the same facts.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 
 from schemas.events import (
     ChampionshipRegistered,
@@ -38,14 +39,49 @@ def record(facts: Facts, event: Event) -> bool:
     return True
 
 
-def apply_events(facts: Mapping[str, Event], events: Iterable[Event]) -> Facts:
-    """A new fact store with `events` recorded; events that break the rules are skipped."""
-    result = dict(facts)
+@dataclass
+class BatchResult:
+    """What recording a batch of events did to a fact store."""
+
+    changed: dict[str, Event] = field(default_factory=dict)  # fact key -> the event now stating it
+    causes: list[Event] = field(default_factory=list)  # events that changed a fact and still state it
+    duplicates: list[str] = field(default_factory=list)  # event ids that changed nothing
+    violations: list[tuple[Event, RuleViolation]] = field(default_factory=list)
+
+    @property
+    def handled(self) -> list[str]:
+        """Ids of the events that are done with: applied or duplicate (not the violations)."""
+        return [e.event_id for e in self.causes] + self.duplicates
+
+
+def apply_batch(facts: Facts, events: Iterable[Event]) -> BatchResult:
+    """Record `events` in order into `facts` (in place).
+
+    A fact changed twice in one batch is caused by its survivor alone: the other event changed
+    nothing that anyone will see, so it counts as a duplicate. Events that break the rules are
+    returned as violations and leave `facts` untouched.
+    """
+    result = BatchResult()
+    changing: list[Event] = []
+    seen: set[str] = set()
     for event in events:
-        try:
-            record(result, event)
-        except RuleViolation:
+        if event.event_id in seen:
+            result.duplicates.append(event.event_id)
             continue
+        try:
+            changed = record(facts, event)
+        except RuleViolation as violation:
+            result.violations.append((event, violation))
+            continue
+        seen.add(event.event_id)
+        if changed:
+            result.changed[fact_key(event)] = event
+            changing.append(event)
+        else:
+            result.duplicates.append(event.event_id)
+    survivors = {e.event_id for e in result.changed.values()}
+    result.causes = [e for e in changing if e.event_id in survivors]
+    result.duplicates += [e.event_id for e in changing if e.event_id not in survivors]
     return result
 
 

@@ -68,7 +68,7 @@ def _held_races(rules: Rules, facts: Mapping[str, Event]) -> list[HeldRace]:
         key = (event.championship_id, facts["rules"].event_id, event.event_id, *(e.event_id for e in given))
         poles = {e.payload.class_id: e.payload for e in given if e.type == "pole.awarded"}
         fastest = {e.payload.class_id: e.payload for e in given if e.type == "fastest_lap.set"}
-        scores = SCORED.get(key, lambda: score_race(rules, race, poles, fastest))
+        scores = SCORED.get(key, lambda race=race, poles=poles, fastest=fastest: score_race(rules, race, poles, fastest))
         held.append(HeldRace(order, race, calendar.get(race.race_id, (0, race.track))[1], scores, key))
     return held
 

@@ -109,7 +109,8 @@ def _row(position: int, shared: bool, c: Competitor, max_points: float | None) -
         "poles": poles,
         "fastest_laps": fastest_laps,
         "results": [
-            r.summary if race_id not in void else {**r.summary, "dropped": race_id in c.dropped, "excluded": race_id in c.excluded}
+            r.summary if race_id not in void
+            else {**r.summary, "dropped": race_id in c.dropped, "excluded": race_id in c.excluded}
             for race_id, r in c.results.items()
         ],
         "max_points": num(max_points) if max_points is not None else None,

@@ -110,7 +110,8 @@ async def healthz() -> dict:
     return {"status": "ok"}
 
 
-@router.get("/readyz", response_model=models.Health, response_model_exclude_none=True, responses={503: {"model": models.Health}}, tags=["health"])
+@router.get("/readyz", response_model=models.Health, response_model_exclude_none=True,
+            responses={503: {"model": models.Health}}, tags=["health"])
 async def readyz(request: Request) -> dict | JSONResponse:
     """Redis answers PING within a second; 503 otherwise."""
     try:

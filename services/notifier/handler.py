@@ -146,5 +146,7 @@ class Notifier:
 
 
 def _texts(fields: dict) -> dict[str, str]:
-    t = lambda v: v.decode("utf-8", "replace") if isinstance(v, bytes) else str(v)
-    return {t(k): t(v) for k, v in fields.items()}
+    def text(v: bytes | str) -> str:
+        return v.decode("utf-8", "replace") if isinstance(v, bytes) else str(v)
+
+    return {text(k): text(v) for k, v in fields.items()}

@@ -21,7 +21,6 @@ rules fix applies them.
 
 from __future__ import annotations
 
-import itertools
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -29,8 +28,8 @@ from dataclasses import dataclass, field
 from redis.asyncio import Redis
 from redis.exceptions import WatchError
 
-from schemas.events import ChampionshipRegistered, Event, fact_key, parse_event
-from services.engine import RuleViolation, diff_tables, record, standings
+from schemas.events import ChampionshipRegistered, Event, parse_event
+from services.engine import BatchResult, RuleViolation, apply_batch, diff_tables, standings
 from services.engine.memo import Memo
 from services.projector.outbox import dumps, standings_changed
 from services.runtime import keys
@@ -81,17 +80,12 @@ async def current_version(client: Redis, championship_id: str) -> int:
     if not last:
         return 0
     _, fields = last[0]
-    return int(_json_loads(fields[b"data"])["payload"]["version"])
-
-
-def _json_loads(raw: bytes | str) -> dict:
-    return json.loads(raw)
+    return int(json.loads(fields[b"data"])["payload"]["version"])
 
 
 async def commit_championship(client: Redis, championship_id: str, events: Sequence[Event]) -> CommitResult:
     """Apply `events` (all of `championship_id`, in stream order) in one atomic write; see the module doc."""
-    k_facts, k_tables = keys.facts_key(championship_id), keys.tables_key(championship_id)
-    k_processed, k_version = keys.processed_key(championship_id), keys.version_key(championship_id)
+    k = _Keys.of(championship_id)
     ids = [e.event_id for e in events]
     if any(isinstance(e, ChampionshipRegistered) for e in events):
         # The index of championships lives outside the championship's slot, so it cannot join
@@ -99,76 +93,86 @@ async def commit_championship(client: Redis, championship_id: str, events: Seque
         # never that a projected one is missing from the list.
         await client.sadd(keys.CHAMPIONSHIPS_KEY, championship_id)
     async with client.pipeline(transaction=True) as pipe:
-        for attempt in itertools.count(1):
+        for attempt in range(1, MAX_ATTEMPTS + 1):
             result = CommitResult(championship_id, attempts=attempt)
             try:
-                await pipe.watch(k_facts, k_tables, k_processed, k_version)
-                seen = await pipe.smismember(k_processed, ids) if ids else []
+                await pipe.watch(k.facts, k.tables, k.processed, k.version)
+                seen = await pipe.smismember(k.processed, ids) if ids else []
                 fresh = [e for e, done in zip(events, seen, strict=True) if not done]
                 result.duplicates = [e.event_id for e, done in zip(events, seen, strict=True) if done]
                 if not fresh:
                     await pipe.unwatch()
                     return result
-                facts = load_facts(await pipe.hgetall(k_facts))
-                changed_facts: dict[str, Event] = {}
-                causes: list[Event] = []
-                handled: list[str] = []
-                batch_ids: set[str] = set()
-                for event in fresh:
-                    if event.event_id in batch_ids:  # the same event twice in one batch
-                        result.duplicates.append(event.event_id)
-                        continue
-                    try:
-                        changed = record(facts, event)
-                    except RuleViolation as violation:
-                        result.violations.append((event, violation))
-                        continue
-                    batch_ids.add(event.event_id)
-                    handled.append(event.event_id)
-                    if changed:
-                        changed_facts[fact_key(event)] = event
-                        causes.append(event)
-                    else:
-                        result.duplicates.append(event.event_id)
-                # A fact changed twice in the batch: only the survivor is written and causes it.
-                survivors = {e.event_id for e in changed_facts.values()}
-                causes = [e for e in causes if e.event_id in survivors]
-                result.applied = [e.event_id for e in causes]
-                result.duplicates += [e for e in handled if e not in survivors and e not in result.duplicates]
-
-                new_tables: dict[str, str] = {}
-                dropped: list[str] = []
-                record_json: str | None = None
-                version = None
-                if changed_facts:
-                    stored = {k.decode(): v.decode() for k, v in (await pipe.hgetall(k_tables)).items()}
-                    rendered = render_tables(facts)
-                    new_tables = {k: v for k, v in rendered.items() if stored.get(k) != v}
-                    dropped = sorted(k for k in stored if k not in rendered)
-                    if new_tables or dropped:
-                        version = await current_version(pipe, championship_id) + 1
-                        after = {k: _json_loads(v) for k, v in new_tables.items()}
-                        before = {k: _json_loads(stored[k]) for k in new_tables if k in stored}
-                        changes = diff_tables(before, after)
-                        record_json = dumps(standings_changed(championship_id, version, causes, after, changes))
-
-                pipe.multi()
-                if changed_facts:
-                    pipe.hset(k_facts, mapping={k: dump_event(e) for k, e in changed_facts.items()})
-                if new_tables:
-                    pipe.hset(k_tables, mapping=new_tables)
-                if dropped:
-                    pipe.hdel(k_tables, *dropped)
-                if handled:
-                    pipe.sadd(k_processed, *handled)
-                if record_json is not None:
-                    pipe.set(k_version, version)
-                    pipe.xadd(keys.changes_stream(championship_id), entry(record_json))
+                step = await _next_step(pipe, k, fresh)
+                _write(pipe, k, step)
                 await pipe.execute()
-                result.version = version
-                return result
             except WatchError:
-                if attempt >= MAX_ATTEMPTS:
-                    raise
                 continue
-    raise AssertionError("unreachable")
+            result.applied = [e.event_id for e in step.batch.causes]
+            result.duplicates += step.batch.duplicates
+            result.violations = step.batch.violations
+            result.version = step.version
+            return result
+    raise WatchError(f"{championship_id}: gave up after {MAX_ATTEMPTS} concurrent updates")
+
+
+@dataclass(frozen=True)
+class _Keys:
+    """A championship's keys: one hash-tag slot, so one MULTI/EXEC covers them all."""
+
+    championship_id: str
+    facts: str
+    tables: str
+    processed: str
+    version: str
+    changes: str
+
+    @classmethod
+    def of(cls, cid: str) -> _Keys:
+        return cls(cid, keys.facts_key(cid), keys.tables_key(cid), keys.processed_key(cid), keys.version_key(cid),
+                   keys.changes_stream(cid))
+
+
+@dataclass
+class _Step:
+    """A championship's next state, computed from what was read under WATCH."""
+
+    batch: BatchResult
+    tables: dict[str, str] = field(default_factory=dict)  # key -> JSON of the tables that changed
+    dropped: list[str] = field(default_factory=list)  # tables the rules no longer keep
+    version: int | None = None
+    record: str | None = None  # the standings.changed JSON, when a table changed
+
+
+async def _next_step(pipe, k: _Keys, fresh: list[Event]) -> _Step:
+    facts = load_facts(await pipe.hgetall(k.facts))
+    step = _Step(apply_batch(facts, fresh))
+    if not step.batch.changed:
+        return step
+    stored = {key.decode(): v.decode() for key, v in (await pipe.hgetall(k.tables)).items()}
+    rendered = render_tables(facts)
+    step.tables = {key: v for key, v in rendered.items() if stored.get(key) != v}
+    step.dropped = sorted(key for key in stored if key not in rendered)
+    if step.tables or step.dropped:
+        step.version = await current_version(pipe, k.championship_id) + 1
+        after = {key: json.loads(v) for key, v in step.tables.items()}
+        before = {key: json.loads(stored[key]) for key in step.tables if key in stored}
+        change = standings_changed(k.championship_id, step.version, step.batch.causes, after, diff_tables(before, after))
+        step.record = dumps(change)
+    return step
+
+
+def _write(pipe, k: _Keys, step: _Step) -> None:
+    """Queue the step as one MULTI/EXEC: facts, tables, processed ids, version and the outbox record."""
+    pipe.multi()
+    if step.batch.changed:
+        pipe.hset(k.facts, mapping={key: dump_event(e) for key, e in step.batch.changed.items()})
+    if step.tables:
+        pipe.hset(k.tables, mapping=step.tables)
+    if step.dropped:
+        pipe.hdel(k.tables, *step.dropped)
+    if step.batch.handled:
+        pipe.sadd(k.processed, *step.batch.handled)
+    if step.record is not None:
+        pipe.set(k.version, step.version)
+        pipe.xadd(k.changes, entry(step.record))

@@ -11,6 +11,7 @@ import json
 import random
 
 import pytest
+from projector_events import publish, race, registration, season, snapshot, wait_drained
 
 from schemas.standings import StandingsChanged
 from services.projector import commit as commit_module
@@ -18,8 +19,6 @@ from services.projector import dead_letters, projector_running, rebuild
 from services.projector.handler import Projector
 from services.runtime import keys
 from services.runtime.settings import Settings
-
-from projector_events import publish, race, registration, season, snapshot, wait_drained
 
 
 def settings_for(url: str, **overrides) -> Settings:
@@ -186,16 +185,16 @@ async def test_an_entry_failing_every_delivery_is_dead_lettered_after_max_delive
     """An unexpected error leaves entries pending; the claimer redelivers them up to the limit."""
     s = settings_for(redis_url, max_deliveries=3, claim_idle_ms=50)
     cursed = race("cup", 1, 2)
-    real_record = commit_module.record
+    real_apply = commit_module.apply_batch
     attempts = []
 
-    def flaky_record(facts, event):
-        if event.event_id == cursed["event_id"]:
+    def flaky_apply(facts, events):
+        if any(event.event_id == cursed["event_id"] for event in events):
             attempts.append(1)
             raise RuntimeError("engine bug")
-        return real_record(facts, event)
+        return real_apply(facts, events)
 
-    monkeypatch.setattr(commit_module, "record", flaky_record)
+    monkeypatch.setattr(commit_module, "apply_batch", flaky_apply)
     await project(redis_client, s, [registration("cup"), race("cup", 1, 1), cursed, race("cup", 2, 1)])
     [letter] = await dead_letters.list_dead_letters(redis_client, s)
     assert letter.event_id == cursed["event_id"] and "delivered 4 times (max 3)" in letter.reason

@@ -40,7 +40,8 @@ def test_two_cars_in_one_position_are_rejected_unless_a_dead_heat():
 
 
 def test_class_positions_are_derived_from_the_overall_order():
-    race = classified("r01", 1, [car("1", "a", 1), car("2", "b", 2, class_id="am"), car("3", "c", 3), car("4", "d", 4, class_id="am")])
+    cars = [car("1", "a", 1), car("2", "b", 2, class_id="am"), car("3", "c", 3), car("4", "d", 4, class_id="am")]
+    race = classified("r01", 1, cars)
     assert race.payload.class_positions() == {"1": 1, "3": 2, "2": 1, "4": 2}
 
 
