@@ -82,6 +82,7 @@ def team_score(cars: list[RaceScore]) -> RaceScore:
         best.class_position, best.place, best.status, False, points, bonus,
         sum(s.poles for s in cars), sum(s.fastest_laps for s in cars), best.provisional,
         result_summary(best.race_id, best.round, best.class_position, best.place, best.status, points, bonus, best.provisional),
+        points + bonus,
     )
 
 

@@ -3,35 +3,31 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from operator import itemgetter
 
 from schemas.rules import DropRule
 
-# (total, entered, order, race_id): a missed race is (0.0, False, ...), so it sorts, and is
-# dropped, before an entered race of the same score; then the earlier of two equal scores goes.
-Candidate = tuple[float, bool, int, str]
+Score = tuple[float, str]  # (total, race_id) of a droppable result, listed in running order
+_TOTAL = itemgetter(0)
 
 
 def dropped_races(
-    rule: DropRule | None,
-    candidates: list[Candidate],
-    protected: int,
-    future: Sequence[Candidate] = (),
-    future_protected: int = 0,
+    rule: DropRule | None, scores: Sequence[Score], missed: int, always: int, future: Sequence[Score] = ()
 ) -> list[str]:
     """Race ids whose scores do not count under `rule`.
 
-    `candidates` are the droppable races held so far (entered or not; protected and excluded ones
-    left out) and `protected` counts those that always count. `future`, sorted, adds races still
-    to run at their best score, for the most a competitor can still reach.
+    `scores` are a competitor's droppable results in running order; `missed` counts the
+    droppable races they did not enter (each scores 0 and is dropped first, so real results are
+    kept wherever the total allows it); `always` counts the races that always count (protected or
+    excluded). `future` adds the races still to run at their best score, to find the most a
+    competitor can still reach. Between equal scores the earlier race is dropped (a stable sort).
     """
     if rule is None:
         return []
-    held = len(candidates) + len(future)
-    always = protected + future_protected
+    held = len(scores) + missed + len(future)
     n_drop = rule.drop_worst if rule.drop_worst is not None else held - max(0, rule.best_of - always)
+    n_drop -= missed
     if n_drop <= 0:
         return []
-    worst = sorted(candidates)[:n_drop]
-    if future:
-        worst = sorted(worst + list(future[:n_drop]))[:n_drop]
-    return [c[3] for c in worst]
+    pool = [*scores, *future] if future else scores
+    return [race_id for _, race_id in sorted(pool, key=_TOTAL)[:n_drop]]

@@ -84,7 +84,7 @@ def _table(rules, registration, table: TableDef, class_id, races: list[HeldRace]
 
 def _build(rules, table, class_id, races, held: list[HeldRace], adjustments: list[Adjustment], cutoff, counts) -> dict:
     done = {h.race.race_id for h in races if h.race.round <= cutoff}
-    cars = table.cars_per_race or max(
+    cars = 1 if table.kind == "drivers" else table.cars_per_race or max(
         (Counter(s.team_id for s in h.scores).most_common(1)[0][1] for h in held if h.scores), default=1
     )
     to_run = [
@@ -105,7 +105,7 @@ def _max_race_score(rules: Rules, table: TableDef, class_id: str | None, race: R
             if (b.classes is None or c in b.classes) and (b.session_types is None or race.session_type in b.session_types)
         )
         best = max(best, (points.points[0] if points else 0) * race.factor + bonus)
-    return best * (cars if table.kind == "teams" else 1)
+    return best * cars
 
 
 def _with_moves(current: dict, before: dict | None) -> dict:

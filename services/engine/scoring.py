@@ -32,10 +32,7 @@ class RaceScore:
     fastest_laps: int
     provisional: bool
     summary: dict = field(compare=False)  # the JSON shape of this result in a table row (read-only)
-    total: float = field(init=False, compare=False)  # points + bonus, kept since tables add it up often
-
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "total", self.points + self.bonus)
+    total: float = field(compare=False)  # points + bonus, kept since tables add it up often
 
 
 def result_summary(race_id, round_, class_position, place, status, points, bonus, provisional) -> dict:
@@ -71,40 +68,49 @@ def score_race(
     by_class: dict[str, list[ClassifiedCar]] = {}
     for car in race.entries:
         by_class.setdefault(car.class_id, []).append(car)
-    scores = []
+    scores: list[RaceScore] = []
     for class_id, cars in by_class.items():
         cars.sort(key=lambda c: (class_positions[c.car_number], c.car_number))
-        places = _points_places(rules, cars, class_positions)
-        table = rules.points_table(race.session_type, class_id)
-        bonuses = [
-            b for b in rules.bonuses
-            if (b.classes is None or class_id in b.classes) and (b.session_types is None or race.session_type in b.session_types)
-        ]
-        pole, fastest_lap = poles.get(class_id), fastest.get(class_id)
-        most_led = max(c.laps_led for c in cars)
-        for car in cars:
-            place = places.get(car.car_number)
-            points = round(_shared_points(table, place) * factor, 3) if place and table else 0.0
-            awards = {
-                "pole": pole is not None and pole.car_number == car.car_number,
-                "fastest_lap": fastest_lap is not None and fastest_lap.car_number == car.car_number,
-                "laps_led": car.laps_led > 0,
-                "most_laps_led": car.laps_led > 0 and car.laps_led == most_led,
-            }
-            may_earn = rules.eligibility.guests_score or not car.guest
-            bonus = sum(
-                b.points for b in bonuses if awards[b.kind] and (b.top_n is None or (place and place[0] <= b.top_n))
-            ) if may_earn else 0.0
-            drivers = ((car.driver_id, car.driver_name), *((d.driver_id, d.name) for d in car.co_drivers))
-            position, first = class_positions[car.car_number], place[0] if place else None
-            summary = result_summary(race.race_id, race.round, position, first, car.status, points, bonus, race.provisional)
-            scores.append(
-                RaceScore(
-                    race.race_id, race.round, race.session_type, class_id, car.car_number, drivers,
-                    car.team_id, car.team_name, position, first, car.status, car.guest, points, bonus,
-                    int(awards["pole"]), int(awards["fastest_lap"]), race.provisional, summary,
-                )
+        awards = {"pole": poles.get(class_id), "fastest_lap": fastest.get(class_id)}
+        scores += _score_class(rules, race, class_id, cars, class_positions, factor, awards)
+    return scores
+
+
+def _score_class(rules, race, class_id, cars, class_positions, factor, awards) -> list[RaceScore]:
+    places = _points_places(rules, cars, class_positions)
+    table = rules.points_table(race.session_type, class_id)
+    bonuses = [
+        b for b in rules.bonuses
+        if (b.classes is None or class_id in b.classes) and (b.session_types is None or race.session_type in b.session_types)
+    ]
+    pole, fastest_lap = (a.car_number if a else None for a in awards.values())
+    most_led = max(c.laps_led for c in cars)
+    scores = []
+    for car in cars:
+        place = places.get(car.car_number)
+        first = place[0] if place else None
+        points = round(_shared_points(table, place) * factor, 3) if place and table else 0.0
+        earned = {
+            "pole": pole == car.car_number,
+            "fastest_lap": fastest_lap == car.car_number,
+            "laps_led": car.laps_led > 0,
+            "most_laps_led": 0 < car.laps_led == most_led,
+        }
+        bonus = 0.0
+        if bonuses and (rules.eligibility.guests_score or not car.guest):
+            bonus = sum(b.points for b in bonuses if earned[b.kind] and (b.top_n is None or (first and first <= b.top_n)))
+        drivers = ((car.driver_id, car.driver_name),)
+        if car.co_drivers:
+            drivers += tuple((d.driver_id, d.name) for d in car.co_drivers)
+        position = class_positions[car.car_number]
+        summary = result_summary(race.race_id, race.round, position, first, car.status, points, bonus, race.provisional)
+        scores.append(
+            RaceScore(
+                race.race_id, race.round, race.session_type, class_id, car.car_number, drivers,
+                car.team_id, car.team_name, position, first, car.status, car.guest, points, bonus,
+                int(earned["pole"]), int(earned["fastest_lap"]), race.provisional, summary, points + bonus,
             )
+        )
     return scores
 
 
@@ -137,5 +143,7 @@ def _points_places(
 
 def _shared_points(table, place: tuple[int, int]) -> float:
     first, shared = place
+    if shared == 1:
+        return table.points[first - 1] if first <= len(table.points) else table.floor
     values = [table.points[p - 1] if p <= len(table.points) else table.floor for p in range(first, first + shared)]
     return sum(values) / shared

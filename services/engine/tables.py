@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from schemas.events import Adjustment
 from schemas.rules import Rules, TableDef
 from services.engine.competitors import Competitor, apply_adjustments, collect
-from services.engine.drops import Candidate, dropped_races
+from services.engine.drops import dropped_races
 from services.engine.ranking import rank
 from services.engine.scoring import RaceScore, num
 
@@ -40,21 +40,24 @@ def build_table(
     rule = rules.drop_rule(class_id) if class_id else next((d for d in rules.drops if d.classes is None), None)
     rule = rule if table.apply_drops else None
     protected = set(rule.protected_races) if rule else set()
-    best_case = {}
+    droppable = [race_id for _, race_id, _ in held if race_id not in protected]
+    future = [(r.max_score, r.race_id) for r in to_run if r.race_id not in protected]
+    future_always = len(to_run) - len(future)
     still_to_win = sum(r.max_score for r in to_run)
-    future = sorted((r.max_score, True, r.order, r.race_id) for r in to_run if r.race_id not in protected)
-    future_protected = len(to_run) - len(future)
+    best_case = {}
     for c in people.values():
         if rule is None:
             c.settle()
             best_case[c.id] = c.points + still_to_win
             continue
-        past, always = _candidates(c, held, protected)
-        c.dropped.update(dropped_races(rule, past, always))
+        skip = protected | c.excluded
+        scores = [(r.total, race_id) for race_id, r in c.results.items() if race_id not in skip]
+        missed = len(droppable) - len(scores) - sum(race_id in c.excluded for race_id in droppable)
+        always = len(held) - len(scores) - missed
+        c.dropped.update(dropped_races(rule, scores, missed, always))
         c.settle()
-        lost = set(dropped_races(rule, past, always, future, future_protected))
-        void = lost | c.excluded
-        possible = sum(r.total for race_id, r in c.results.items() if race_id not in void)
+        lost = set(dropped_races(rule, scores, missed, always + future_always, future))
+        possible = sum(r.total for race_id, r in c.results.items() if race_id not in lost and race_id not in c.excluded)
         best_case[c.id] = possible + sum(r.max_score for r in to_run if r.race_id not in lost) - c.deduction
     if not rules.calendar:
         best_case.clear()
@@ -72,16 +75,6 @@ def build_table(
         "races_remaining": len(to_run),
         "rows": rows,
     }
-
-
-def _candidates(c: Competitor, held, protected: set[str]) -> tuple[list[Candidate], int]:
-    """The droppable held races of `c` (missed ones score 0), and how many races always count."""
-    candidates: list[Candidate] = []
-    for order, race_id, _ in held:
-        if race_id not in protected and race_id not in c.excluded:
-            r = c.results.get(race_id)
-            candidates.append((r.total, True, order, race_id) if r else (0.0, False, order, race_id))
-    return candidates, len(held) - len(candidates)
 
 
 def _row(position: int, shared: bool, c: Competitor, max_points: float | None) -> dict:
