@@ -20,7 +20,8 @@ Revision = Annotated[int, Field(ge=1, description="A later revision of the same 
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # No Infinity/NaN: JSON cannot carry them back out, and points must stay finite.
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 class Envelope(_Strict):
@@ -84,9 +85,11 @@ class RaceClassification(_Strict):
                 raise ValueError(f"entries.{i}.car_number: #{car.car_number} appears twice")
             numbers.add(car.car_number)
             _claim(overall, car.position, car, f"entries.{i}.position: {car.position}")
-            if car.class_position is not None:
-                where = f"entries.{i}.class_position: {car.class_position} in class {car.class_id!r}"
-                _claim(in_class, (car.class_id, car.class_position), car, where)
+        # Positions given for some cars and derived for others must not collide either.
+        positions = self.class_positions()
+        for i, car in enumerate(self.entries):
+            where = f"entries.{i}.class_position: {positions[car.car_number]} in class {car.class_id!r}"
+            _claim(in_class, (car.class_id, positions[car.car_number]), car, where)
         return self
 
     def class_positions(self) -> dict[str, int]:

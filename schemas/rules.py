@@ -16,7 +16,8 @@ Status = Literal["classified", "not_classified", "dnf", "dns", "dsq", "excluded"
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # No Infinity/NaN: JSON cannot carry them back out, and points must stay finite.
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 class RaceDef(_Strict):

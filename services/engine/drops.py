@@ -11,10 +11,21 @@ Score = tuple[float, str]  # (total, race_id) of a droppable result, listed in r
 _TOTAL = itemgetter(0)
 
 
+def results_that_count(rule: DropRule | None, season_races: int) -> int | None:
+    """How many race results count: the best N, or all the season's races but the worst K.
+
+    "Drop the worst K" is about the whole season: mid-season a driver keeps every result until
+    they have more than (races in the season - K) of them. None: every result counts.
+    """
+    if rule is None:
+        return None
+    return rule.best_of if rule.best_of is not None else max(0, season_races - rule.drop_worst)
+
+
 def dropped_races(
-    rule: DropRule | None, scores: Sequence[Score], missed: int, always: int, future: Sequence[Score] = ()
+    counted: int | None, scores: Sequence[Score], missed: int, always: int, future: Sequence[Score] = ()
 ) -> list[str]:
-    """Race ids whose scores do not count under `rule`.
+    """Race ids whose scores do not count when only `counted` results may.
 
     `scores` are a competitor's droppable results in running order; `missed` counts the
     droppable races they did not enter (each scores 0 and is dropped first, so real results are
@@ -22,11 +33,9 @@ def dropped_races(
     excluded). `future` adds the races still to run at their best score, to find the most a
     competitor can still reach. Between equal scores the earlier race is dropped (a stable sort).
     """
-    if rule is None:
+    if counted is None:
         return []
-    held = len(scores) + missed + len(future)
-    n_drop = rule.drop_worst if rule.drop_worst is not None else held - max(0, rule.best_of - always)
-    n_drop -= missed
+    n_drop = len(scores) + len(future) - max(0, counted - always)
     if n_drop <= 0:
         return []
     pool = [*scores, *future] if future else scores

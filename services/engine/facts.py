@@ -25,12 +25,16 @@ from services.engine.errors import RuleViolation
 Facts = dict[str, Event]
 
 
-def record(facts: Facts, event: Event) -> bool:
+def record(facts: Facts, event: Event, *, against_rules: bool = True) -> bool:
     """Keep `event` if it supersedes the fact it states; return whether a fact changed.
 
     Raises RuleViolation, leaving `facts` untouched, when the event breaks the registered rules.
+    `against_rules=False` records an event that was accepted under the rules of its time (a
+    rebuild replaying what the live projector took): a later rules revision does not undo it,
+    the tables simply leave out what the current rules do not know.
     """
-    check(facts, event)
+    if against_rules:
+        check(facts, event)
     key = fact_key(event)
     current = facts.get(key)
     if current is not None and not supersedes(event, current):
@@ -54,7 +58,7 @@ class BatchResult:
         return [e.event_id for e in self.causes] + self.duplicates
 
 
-def apply_batch(facts: Facts, events: Iterable[Event]) -> BatchResult:
+def apply_batch(facts: Facts, events: Iterable[Event], *, against_rules: bool = True) -> BatchResult:
     """Record `events` in order into `facts` (in place).
 
     A fact changed twice in one batch is caused by its survivor alone: the other event changed
@@ -69,7 +73,7 @@ def apply_batch(facts: Facts, events: Iterable[Event]) -> BatchResult:
             result.duplicates.append(event.event_id)
             continue
         try:
-            changed = record(facts, event)
+            changed = record(facts, event, against_rules=against_rules)
         except RuleViolation as violation:
             result.violations.append((event, violation))
             continue
@@ -105,6 +109,9 @@ def check(facts: Mapping[str, Event], event: Event) -> None:
         _check_race(calendar, p.race_id, p.round)
         if calendar and p.track is not None and p.track != calendar[p.race_id].track:
             raise RuleViolation("payload.track", f"race {p.race_id!r} is at {calendar[p.race_id].track!r}, not {p.track!r}")
+        scheduled = calendar and next(r.session_type for r in calendar[p.race_id].races if r.race_id == p.race_id)
+        if scheduled and p.session_type != scheduled:
+            raise RuleViolation("payload.session_type", f"race {p.race_id!r} is a {scheduled!r} session, not {p.session_type!r}")
         for i, car in enumerate(p.entries):
             if car.class_id not in classes:
                 raise RuleViolation(f"payload.entries.{i}.class_id", f"unknown class {car.class_id!r} (known: {known})")

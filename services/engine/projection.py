@@ -6,7 +6,7 @@ from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from schemas.events import Adjustment, Event, RaceClassification
+from schemas.events import Adjustment, Event, RaceClassification, fact_key
 from schemas.rules import RaceDef, Rules, TableDef
 from services.engine.facts import rules_of
 from services.engine.memo import Memo
@@ -14,9 +14,15 @@ from services.engine.scoring import RaceScore, score_race
 from services.engine.tables import RaceToRun, build_table
 
 # Live, a new event changes one race: the other races' scores and the previous round's tables
-# are the same as last time, so they are remembered (memo.py says why that is exact).
+# are the same as last time, so they are remembered, keyed by the identity of the facts read.
 SCORED: Memo[list[RaceScore]] = Memo(20_000)
 BUILT: Memo[dict] = Memo(5_000)
+
+
+def identity(event: Event) -> tuple:
+    """What names a fact exactly: its key, event id and revision (an id reused for another fact
+    by a faulty producer must not share a memo entry)."""
+    return fact_key(event), event.event_id, event.payload.revision
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,7 +71,7 @@ def _held_races(rules: Rules, facts: Mapping[str, Event]) -> list[HeldRace]:
     held = []
     for order, event in enumerate(classified):
         race, given = event.payload, sorted(awards.get(event.payload.race_id, []), key=lambda e: e.event_id)
-        key = (event.championship_id, facts["rules"].event_id, event.event_id, *(e.event_id for e in given))
+        key = (event.championship_id, identity(facts["rules"]), identity(event), *map(identity, given))
         poles = {e.payload.class_id: e.payload for e in given if e.type == "pole.awarded"}
         fastest = {e.payload.class_id: e.payload for e in given if e.type == "fastest_lap.set"}
         scores = SCORED.get(key, lambda race=race, poles=poles, fastest=fastest: score_race(rules, race, poles, fastest))
@@ -78,7 +84,7 @@ def _table(rules, registration, table: TableDef, class_id, races: list[HeldRace]
         return (table.rounds is None or round_ in table.rounds) and (table.tracks is None or track in table.tracks)
 
     held = [h for h in races if h.race.round <= cutoff and counts(h.race.round, h.track)]
-    key = (registration.event_id, table.id, class_id, cutoff, *(h.key for h in held), *(e.event_id for e in adjustments))
+    key = (identity(registration), table.id, class_id, cutoff, *(h.key for h in held), *map(identity, adjustments))
     return BUILT.get(key, lambda: _build(rules, table, class_id, races, held, [e.payload for e in adjustments], cutoff, counts))
 
 

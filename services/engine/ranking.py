@@ -27,7 +27,8 @@ def rank(people: list[Competitor], ranking: Ranking) -> list[tuple[int, bool, Co
     """(position, shared, competitor) in table order; equal points and countback share a position
     when the rules say so, else the name (then the id) decides, which is deterministic."""
     level = Counter(c.points for c in people)  # countback only matters, and is only computed, on a tie
-    keyed = [((-c.points, countback_key(c, ranking) if level[c.points] > 1 else ()), c) for c in people]
+    # A competitor disqualified from the championship keeps their points but ranks below everyone else.
+    keyed = [((c.disqualified, -c.points, countback_key(c, ranking) if level[c.points] > 1 else ()), c) for c in people]
     keyed.sort(key=lambda kc: (kc[0], kc[1].name, kc[1].id))
     ranked: list[tuple[int, bool, Competitor]] = []
     for i, (key, c) in enumerate(keyed):

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from schemas.events import Adjustment
 from schemas.rules import Rules, TableDef
 from services.engine.competitors import Competitor, apply_adjustments, collect
-from services.engine.drops import dropped_races
+from services.engine.drops import dropped_races, results_that_count
 from services.engine.ranking import rank
 from services.engine.scoring import RaceScore, num
 
@@ -44,6 +44,7 @@ def build_table(
     future = [(r.max_score, r.race_id) for r in to_run if r.race_id not in protected]
     future_always = len(to_run) - len(future)
     still_to_win = sum(r.max_score for r in to_run)
+    counted = results_that_count(rule, len(held) + len(to_run) if rules.calendar else len(held))
     best_case = {}
     for c in people.values():
         if rule is None:
@@ -54,16 +55,16 @@ def build_table(
         scores = [(r.total, race_id) for race_id, r in c.results.items() if race_id not in skip]
         missed = len(droppable) - len(scores) - sum(race_id in c.excluded for race_id in droppable)
         always = len(held) - len(scores) - missed
-        c.dropped.update(dropped_races(rule, scores, missed, always))
+        c.dropped.update(dropped_races(counted, scores, missed, always))
         c.settle()
-        lost = set(dropped_races(rule, scores, missed, always + future_always, future))
+        lost = set(dropped_races(counted, scores, missed, always + future_always, future))
         possible = sum(r.total for race_id, r in c.results.items() if race_id not in lost and race_id not in c.excluded)
         best_case[c.id] = possible + sum(r.max_score for r in to_run if r.race_id not in lost) - c.deduction
     if not rules.calendar:
         best_case.clear()
     ranked = rank(list(people.values()), rules.ranking)
     rows = [_row(pos, shared, c, best_case.get(c.id)) for pos, shared, c in ranked]
-    _gaps_and_title(rows, bool(to_run), bool(rules.calendar))
+    _gaps_and_title(rows, still_to_win if to_run else None, bool(rules.calendar))
     return {
         "table_id": table.id,
         "class_id": class_id or OVERALL,
@@ -110,8 +111,11 @@ def _row(position: int, shared: bool, c: Competitor, max_points: float | None) -
     }
 
 
-def _gaps_and_title(rows: list[dict], races_left: bool, has_calendar: bool) -> None:
+def _gaps_and_title(rows: list[dict], still_to_win: float | None, has_calendar: bool) -> None:
+    """Gaps, and who can still win. A title is clinched only when no rival, listed or not yet
+    scoring (a newcomer could take every remaining point), can still reach the leader."""
     leader = rows[0]["points"] if rows else 0
+    races_left = still_to_win is not None
     for i, row in enumerate(rows):
         row["gap_to_leader"] = num(leader - row["points"])
         row["gap_to_ahead"] = num(rows[i - 1]["points"] - row["points"]) if i else None
@@ -123,6 +127,8 @@ def _gaps_and_title(rows: list[dict], races_left: bool, has_calendar: bool) -> N
             row["can_still_win"] = row["position"] == 1 and not row["disqualified"]
     for row in rows:
         rivals = [r for r in rows if r is not row]
+        newcomer_can_win = races_left and still_to_win >= leader
         row["clinched"] = (
-            has_calendar and row["position"] == 1 and row["can_still_win"] and not any(r["can_still_win"] for r in rivals)
+            has_calendar and row["position"] == 1 and row["can_still_win"] and not newcomer_can_win
+            and not any(r["can_still_win"] for r in rivals)
         )

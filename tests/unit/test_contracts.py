@@ -7,7 +7,7 @@ from schemas.documents import DOCUMENTS_DIR, render
 from schemas.events import parse_event
 from schemas.loading import RulesFileError, describe, load_rules
 from services.engine import RuleViolation, record
-from tests.builders import car, classified, envelope, registered, rules_file
+from tests.builders import car, classified, envelope, registered, rules_file, small_rules
 
 
 def test_schema_documents_are_up_to_date():
@@ -78,3 +78,31 @@ def test_a_drop_rule_needs_exactly_one_kind():
     rules["drops"] = [{"drop_worst": 2, "best_of": 10}]
     with pytest.raises(ValidationError, match="give exactly one of drop_worst or best_of"):
         registered(rules)
+
+
+def test_a_given_class_position_cannot_collide_with_a_derived_one():
+    cars = [car("1", "ann", 1, class_position=2), car("2", "bob", 2)]  # bob's derived class position is 2 too
+    (line,) = problems(envelope("race.classified", {"race_id": "r01", "round": 1, "entries": cars}))
+    assert line.endswith("entries.1.class_position: 2 in class 'pro' is held by two cars (#1, #2); "
+                         "mark both dead_heat to share it")
+
+
+@pytest.mark.parametrize("field, value", [("points_factor", "Infinity"), ("distance_pct", "NaN")])
+def test_infinite_or_nan_numbers_are_refused(field, value):
+    text = (
+        '{"event_id": "e1", "type": "race.classified", "championship_id": "test-cup", "occurred_at": "2024-06-21T20:00:00Z",'
+        f' "payload": {{"race_id": "r01", "round": 1, "{field}": {value}, "entries": []}}}}'
+    )
+    with pytest.raises(ValidationError) as caught:
+        parse_event(text)
+    expected = f"race.classified.payload.{field}: Input should be a finite number"
+    assert any(line.startswith(expected) for line in describe(caught.value))
+
+
+def test_a_session_type_must_match_the_calendar():
+    calendar = [{"round": 1, "track": "a", "races": [{"race_id": "s1", "session_type": "sprint"}]}]
+    facts: dict = {}
+    points = [{"points": [10]}, {"session_type": "sprint", "points": [3]}]
+    record(facts, registered({**small_rules(calendar=calendar), "points": points}))
+    with pytest.raises(RuleViolation, match="payload.session_type: race 's1' is a 'sprint' session, not 'race'"):
+        record(facts, classified("s1", 1, [car("1", "ann", 1)]))

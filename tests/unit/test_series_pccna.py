@@ -140,17 +140,20 @@ CARS_2023 = {
 }
 
 
-def season_2023():
+def season_2023(full: bool = False):
     def r(race_id, round_, pro, proam, am, **kw):
         return race(CARS_2023, race_id, round_, pro + proam + am, **kw)
 
+    # r05-r14, when simulated: the same order every time (uretsky, cirone, wallace; halcome, bellomo)
+    middle = [e for n in range(5, 15) for e in r(f"r{n:02d}", n, ["1", "2", "3"], ["21", "80", "30"], ["70", "7"])]
     return facts_of(
         registered(rules_file("pccna-2023.yaml")),
         *r("r01", 1, ["1", "2", "3"], ["21", "80", "30"], ["70", "7"]),
         *r("r02", 2, ["2", "1", "3"], ["80", "30", "21"], ["70", "7"]),
         *r("r03", 3, ["1", "2", "3"], ["30", "21", "80"], ["7", "70"], status={"80": "dnf"}),
         *r("r04", 4, ["2", "1", "3"], ["21", "80"], ["70", "7"]),  # wallace missed r04
-        # r05-r14 not simulated; the last two races cannot be dropped
+        *(middle if full else []),
+        # the last two races cannot be dropped
         *r("r15", 15, ["1", "2", "3"], ["30", "80", "21"], ["70", "7"]),
         *r("r16", 16, ["1", "2", "3"], ["80", "30", "21"], ["7", "70"]),
     )
@@ -164,21 +167,28 @@ def test_2023_pro_keeps_every_result():
     assert points(facts, "junior/pro") == {"riley-dickinson": 140, "will-martin": 130}
 
 
-def test_2023_proam_drops_two_lowest_but_never_the_last_two_races():
-    #            r01   r02   r03       r04          r15  r16
-    # uretsky    25   [17]  [20]       25           17   17   = 84 (the 17s in r15/r16 are protected)
-    # cirone    [20]   25   [0 DNF]    20           20   25   = 90 (equal 20s: the earliest is dropped)
-    # wallace   [17]   20   25        [0 missed]    25   20   = 90
-    # cirone and wallace: 2 wins each; cirone 3 seconds to 2: cirone ahead
+def test_2023_drops_wait_for_the_season_to_need_them():
+    # 6 of 16 races held and the best 14 count: nothing is dropped yet
+    # uretsky 25+17+20+25+17+17 = 121; cirone 20+25+0+20+20+25 = 110; wallace 17+20+25+0+25+20 = 107
     facts = season_2023()
-    assert points(facts, "drivers/proam") == {"marco-cirone": 90, "jordan-wallace": 90, "moisey-uretsky": 84}
+    assert points(facts, "drivers/proam") == {"moisey-uretsky": 121, "marco-cirone": 110, "jordan-wallace": 107}
+    assert not any(x["dropped"] for row in standings(facts)["drivers/proam"]["rows"] for x in row["results"])
+
+
+def test_2023_proam_drops_two_lowest_but_never_the_last_two_races():
+    # The full season: the best 12 of r01-r14 count, plus r15 and r16 (protected).
+    #            r01   r02   r03      r04         r05-r14   r15  r16
+    # uretsky    25   [17]  [20]      25          10 x 25    17   17   = 25+25+250 + 34 = 334 (17s protected)
+    # cirone    [20]   25   [0 DNF]   20          10 x 20    20   25   = 25+20+200 + 45 = 290 (equal 20s: earliest)
+    # wallace   [17]   20   25       [0 missed]   10 x 17    25   20   = 20+25+170 + 45 = 260 (missed race first)
+    facts = season_2023(full=True)
+    assert points(facts, "drivers/proam") == {"moisey-uretsky": 334, "marco-cirone": 290, "jordan-wallace": 260}
     rows = standings(facts)["drivers/proam"]["rows"]
-    assert [(r["id"], r["position"], r["shared"]) for r in rows[:2]] == [("marco-cirone", 1, False), ("jordan-wallace", 2, False)]
     dropped = {r["id"]: [x["race_id"] for x in r["results"] if x["dropped"]] for r in rows}
-    assert dropped == {"marco-cirone": ["r01", "r03"], "jordan-wallace": ["r01"], "moisey-uretsky": ["r02", "r03"]}
+    assert dropped == {"moisey-uretsky": ["r02", "r03"], "marco-cirone": ["r01", "r03"], "jordan-wallace": ["r01"]}
 
 
 def test_2023_am_drops_two_lowest():
-    # halcome 25 25 20 25 | 25 20: drops r03 (20) and r01 (25, earliest): 25 + 25 + 25 + 20 = 95
-    # bellomo 20 20 25 20 | 20 25: drops r01, r02: 25 + 20 + 20 + 25 = 90
-    assert points(season_2023(), "drivers/am") == {"matt-halcome": 95, "chris-bellomo": 90}
+    # halcome 25 25 20 25 + 10 x 25 | 25 20: drops r03 (20) and r01 (25, earliest): 25+25+250 + 45 = 345
+    # bellomo 20 20 25 20 + 10 x 20 | 20 25: drops r01 and r02: 25+20+200 + 45 = 290
+    assert points(season_2023(full=True), "drivers/am") == {"matt-halcome": 345, "chris-bellomo": 290}

@@ -1,6 +1,6 @@
 """Tables: drops, teams, sub-championships, ranking, adjustments, time travel and the title fight."""
 
-from services.engine import standings
+from services.engine import record, standings
 from tests.builders import adjusted, car, classified, facts_of, points, registered, small_rules
 
 
@@ -25,8 +25,19 @@ def test_drop_the_worst_results_but_never_a_protected_race():
 
 def test_a_missed_race_is_the_first_result_dropped():
     rules = small_rules(drops=[{"drop_worst": 1}])
-    facts = facts_of(registered(rules), wins_for("ann", "bob", round_=1), wins_for("bob", round_=2))
-    assert points(facts) == {"ann": 10, "bob": 10}  # ann drops the race she missed, bob his 6
+    facts = facts_of(registered(rules), wins_for("ann", "bob", round_=1), wins_for("bob", round_=2),
+                     wins_for("ann", "bob", round_=3), wins_for("ann", "bob", round_=4))
+    # the best 3 of 4 count: ann drops the race she missed (30), bob his worst 6 (10+6+6)
+    assert points(facts) == {"ann": 30, "bob": 22}
+
+
+def test_drop_the_worst_is_about_the_season_so_early_results_all_count():
+    rules = small_rules(drops=[{"drop_worst": 2}])
+    facts = facts_of(registered(rules), wins_for("ann", "bob", round_=1), wins_for("bob", "ann", round_=2))
+    # 4 races, the best 2 count: after two races nothing is dropped yet
+    assert points(facts) == {"ann": 16, "bob": 16}
+    facts = facts_of(*facts.values(), wins_for("ann", "bob", round_=3))
+    assert points(facts) == {"ann": 20, "bob": 16}  # now each drops their worst
 
 
 def test_best_n_of_m_counts_protected_races_first():
@@ -40,9 +51,9 @@ def test_best_n_of_m_counts_protected_races_first():
 def test_drops_apply_per_class():
     rules = small_rules(drops=[{"classes": ["am"], "drop_worst": 1}])
     race = lambda n: classified(f"r{n}", n, [car("1", "ann", 1), car("2", "zed", 2, class_id="am")])  # noqa: E731
-    facts = facts_of(registered(rules), race(1), race(2))
-    assert points(facts) == {"ann": 20}
-    assert points(facts, "drivers/am") == {"zed": 10}
+    facts = facts_of(registered(rules), race(1), race(2), race(3), race(4))
+    assert points(facts) == {"ann": 40}
+    assert points(facts, "drivers/am") == {"zed": 30}
 
 
 def test_teams_sum_every_car_or_the_best_k_per_race():
@@ -98,8 +109,10 @@ def test_adjustments_deduct_exclude_and_disqualify():
     assert points(excluded) == {"bob": 12, "ann": 10, "cy": 8}
     assert points(facts_of(*base, adjusted("a3", "disqualified", "ann"))) == {"bob": 12, "cy": 8}
     kept = facts_of(*base, adjusted("a4", "disqualified", "ann", from_round=2, keep_points=True))
-    row = standings(kept)["drivers/pro"]["rows"][1]
-    assert (row["id"], row["points"], row["disqualified"], row["can_still_win"]) == ("ann", 10, True, False)
+    rows = standings(kept)["drivers/pro"]["rows"]  # ann keeps 10 but ranks below everyone eligible
+    assert [(r["id"], r["points"], r["disqualified"], r["can_still_win"]) for r in rows] == [
+        ("bob", 12, False, True), ("cy", 8, False, True), ("ann", 10, True, False)
+    ]
     withdrawn = facts_of(*base, adjusted("a1", "points_deduction", "ann", points=5),
                          adjusted("a1", "points_deduction", "ann", points=5, revision=2, withdrawn=True))
     assert points(withdrawn)["ann"] == 20
@@ -149,3 +162,28 @@ def test_gaps_to_the_leader_and_to_the_car_ahead():
     facts = facts_of(registered(small_rules()), wins_for("ann", "bob", "cy", round_=1))
     rows = standings(facts)["drivers/pro"]["rows"]
     assert [(r["gap_to_leader"], r["gap_to_ahead"]) for r in rows] == [(0, None), (4, 4), (6, 2)]
+
+
+def test_no_title_is_clinched_while_a_newcomer_could_still_take_it():
+    facts = facts_of(registered(small_rules()), wins_for("ann", round_=1))
+    row = standings(facts)["drivers/pro"]["rows"][0]
+    # alone in the table, but 3 races (30 points) are left for anyone who turns up
+    assert (row["id"], row["can_still_win"], row["clinched"]) == ("ann", True, False)
+
+
+def test_an_event_id_reused_for_another_race_does_not_share_its_scores():
+    first = wins_for("ann", "bob", round_=1, event_id="same-id")
+    second = wins_for("bob", "ann", round_=2, event_id="same-id")
+    assert points(facts_of(registered(small_rules()), first, second)) == {"ann": 16, "bob": 16}
+
+
+def test_a_rules_revision_does_not_undo_results_accepted_before_it():
+    rules = small_rules()
+    renamed = {**rules, "classes": [{"id": "pro", "name": "Pro"}, {"id": "masters", "name": "Masters"}]}
+    race = classified("r1", 1, [car("1", "ann", 1), car("2", "zed", 2, class_id="am")])
+    facts = facts_of(registered(rules), race, registered(renamed, revision=2))
+    assert points(facts) == {"ann": 10} and "drivers/am" not in standings(facts)
+    replayed = {}
+    for event in [registered(renamed, revision=2), race, registered(rules)]:
+        record(replayed, event, against_rules=False)  # a rebuild replays what was accepted
+    assert standings(replayed) == standings(facts)
