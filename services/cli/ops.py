@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import Annotated
 
 import typer
@@ -16,7 +17,21 @@ from services.runtime.redis import connect
 from services.runtime.settings import Settings
 
 dead_letters = typer.Typer(help="List, inspect, re-drive or purge dead letters.", no_args_is_help=True)
-Ids = Annotated[list[str] | None, typer.Argument(help="Dead-letter ids (default: all).", show_default=False)]
+_STREAM_ID = re.compile(r"^\d+-\d+$")
+
+
+def _stream_ids(values: str | list[str] | None) -> str | list[str] | None:
+    """Dead-letter ids are stream ids ('1732259200000-0'): anything else is a usage error (exit 2)."""
+    for value in [values] if isinstance(values, str) else values or []:
+        if not _STREAM_ID.match(value):
+            raise typer.BadParameter(f"{value!r} is not a stream id like 1732259200000-0")
+    return values
+
+
+Ids = Annotated[
+    list[str] | None,
+    typer.Argument(help="Dead-letter ids (default: all).", show_default=False, callback=_stream_ids),
+]
 
 
 def rebuild(
@@ -86,7 +101,9 @@ def list_(
 
 @dead_letters.command()
 def show(
-    dead_letter_id: Annotated[str, typer.Argument(metavar="ID", help="The dead letter's id.", show_default=False)],
+    dead_letter_id: Annotated[
+        str, typer.Argument(metavar="ID", help="The dead letter's id.", show_default=False, callback=_stream_ids)
+    ],
     url: RedisUrl = None,
     as_json: Json = False,
 ) -> None:

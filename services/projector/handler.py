@@ -8,11 +8,11 @@ entries:
   fails validation goes to the dead-letter stream;
 - valid events are grouped by championship (stream order kept) and each group is committed with
   one atomic write; events that break the rules come back as violations and are dead-lettered;
-- except "unknown championship": with several consumers (or after a crash and a reclaim) a
-  championship's first events can be committed before its registration, which is still pending
-  elsewhere. Such an entry is left unacknowledged, so the claimer redelivers it after
-  `claim_idle_ms`; once the registration is in, it applies; after `max_deliveries` deliveries
-  it is dead-lettered with the violation as the reason;
+- but not at once: with several consumers (or after a crash and a reclaim) a championship's
+  events can be committed before its registration, or before the rules revision that adds their
+  class or race, which is still pending elsewhere. Such an entry is left unacknowledged, so the
+  claimer redelivers it after `claim_idle_ms`; once the rules are in, it applies; at
+  `max_deliveries` deliveries it is dead-lettered with the violation as the reason;
 - then the dead letters are written and every entry whose fate is settled (committed, duplicate
   or dead-lettered) is acknowledged, in one pipeline. An entry is never acknowledged before its
   commit. When a championship's commit fails unexpectedly (Redis down, an engine bug), its
@@ -32,7 +32,6 @@ from redis.asyncio import Redis
 
 from schemas.events import Event, parse_event
 from schemas.loading import describe
-from services.engine import RuleViolation
 from services.projector.commit import CommitResult, commit_championship
 from services.projector.dead_letters import dead_letter_fields, identify
 from services.runtime.redis import DATA_FIELD
@@ -49,12 +48,7 @@ class BatchOutcome:
     dead_lettered: list[tuple[bytes, str]] = field(default_factory=list)  # (stream id, reason)
     commits: list[CommitResult] = field(default_factory=list)
     failed: list[str] = field(default_factory=list)  # championships whose commit raised
-    retrying: list[bytes] = field(default_factory=list)  # left pending: their championship is unknown yet
-
-
-def retry_later(violation: RuleViolation) -> bool:
-    """Whether the violation may heal by itself: the championship's registration is still in flight."""
-    return violation.field == "championship_id"
+    retrying: list[bytes] = field(default_factory=list)  # left pending: the rules they need may be in flight
 
 
 def validation_reason(error: ValidationError, limit: int = 5) -> str:
@@ -129,10 +123,10 @@ class Projector:
                 violating = {id(e): v for e, v in result.violations}
                 for sid, event, raw in items:
                     violation = violating.get(id(event))
-                    if violation is not None and retry_later(violation) and counts.get(sid, 1) < s.max_deliveries:
+                    if violation is not None and counts.get(sid, 1) < s.max_deliveries:
                         outcome.retrying.append(sid)
-                        log.info("no rules yet; left pending for redelivery", event_id=event.event_id,
-                                 delivery=counts.get(sid, 1))
+                        log.info("breaks the rules as they stand; left pending for redelivery", event_id=event.event_id,
+                                 delivery=counts.get(sid, 1), violation=str(violation))
                     elif violation is not None:
                         to_dead(sid, f"rule violation: {violation}", raw, event.event_id, cid)
                     else:

@@ -11,7 +11,9 @@ so a subscriber sees a gap at the next change and re-reads the tables.
 The race with the live projector, and the choice made:
 
 - Which events? When the championship has a live processed set, the rebuild applies exactly the
-  events the live projector has applied (the log entries whose `event_id` is in that set). Events
+  events the live projector has applied (the log entries whose `event_id` is in that set, the
+  first entry of a reused id only), without checking them against the rules again: they were
+  accepted under the rules of their time, and a later rules revision does not undo them. Events
   the projector has not handled yet are left to it, so it still publishes their
   `standings.changed` (had the rebuild applied them, the projector would later see duplicates and
   announce nothing). With no processed set (a wiped or never-built projection), it applies every
@@ -38,7 +40,7 @@ from redis.asyncio import Redis
 from redis.exceptions import WatchError
 
 from schemas.events import ChampionshipRegistered, Event, parse_event
-from services.engine import RuleViolation, record
+from services.engine import apply_batch
 from services.projector.commit import current_version, dump_event, render_tables
 from services.runtime import keys
 from services.runtime.redis import DATA_FIELD
@@ -102,9 +104,15 @@ class _Log:
                 self.progress(self.read, max(self.total, self.read))
 
 
+def _first_of_each_id(events: list[Event]) -> list[Event]:
+    """Log order, each event id once: a reused id is a duplicate live, so it is here."""
+    seen: set[str] = set()
+    return [e for e in events if not (e.event_id in seen or seen.add(e.event_id))]
+
+
 def _registrations_first(events: list[Event]) -> list[Event]:
     """Log order, but rules before results: the live projector retries events that arrive before
-    their championship's registration (handler.retry_later), so a result published ahead of the
+    their championship's registration (see handler.py), so a result published ahead of the
     rules is applied live, and must be here too."""
     return sorted(events, key=lambda e: not isinstance(e, ChampionshipRegistered))  # stable
 
@@ -148,16 +156,14 @@ async def _rebuild_one(client: Redis, stream_log: _Log, cid: str) -> RebuildRepo
                     await stream_log.read_on()  # the projector is ahead of our scan: catch up
                 report = RebuildReport(cid, mode="processed" if processed else "log", attempts=attempt)
                 facts: dict[str, Event] = {}
-                handled: list[str] = []
-                for event in _registrations_first(stream_log.events.get(cid, [])):
-                    if processed and event.event_id not in processed:
-                        continue
-                    try:
-                        record(facts, event)
-                    except RuleViolation:
-                        report.skipped += 1
-                        continue
-                    handled.append(event.event_id)
+                events = _first_of_each_id(stream_log.events.get(cid, []))
+                if processed:
+                    # What the live projector accepted, under the rules of its time: no re-check.
+                    batch = apply_batch(facts, [e for e in events if e.event_id in processed], against_rules=False)
+                else:
+                    batch = apply_batch(facts, _registrations_first(events))
+                handled = batch.handled
+                report.skipped = len(batch.violations)
                 report.events = len(handled)
                 tables = render_tables(facts)
                 stored = {k.decode(): v.decode() for k, v in (await pipe.hgetall(live["tables"])).items()}

@@ -282,3 +282,9 @@ def test_demo_plays_a_short_simulated_season_and_exits(redis_url):
     shown = _standings(env, "table", "pccna-2024-sim", "--json", "--class", "masters", "--redis-url", redis_url)
     [masters] = json.loads(shown.stdout)
     assert masters["after_round"] == 2 and not masters["provisional"] and len(masters["rows"]) == 7
+
+
+@pytest.mark.parametrize("command", [["show", "zzz"], ["redrive", "1-0", "zzz"], ["purge", "zzz"]])
+def test_a_malformed_dead_letter_id_is_a_usage_error(redis_url, command):
+    result = _standings(_env(), "dead-letters", *command, "--redis-url", redis_url)
+    assert result.returncode == 2 and "'zzz' is not a stream id" in result.stderr and "Traceback" not in result.stderr

@@ -103,3 +103,30 @@ async def test_rebuild_with_no_events_for_a_listed_championship(redis_url, redis
     await live_projection(redis_client, s, [registration("cup")])
     assert [r.events for r in await rebuild(redis_client, s, "cup")] == [1]
     assert [r.events for r in await rebuild(redis_client, s, "ghost")] == [0]
+
+
+async def test_rebuild_after_a_rules_revision_equals_live(redis_url, redis_client):
+    """Results accepted under the rules of their time stay, even when a revision drops their round;
+    and a result published ahead of its registration (applied live once the rules arrived) too."""
+    s = settings_for(redis_url)
+    early = race("cup", 1, 1, revision=2)
+    live = await live_projection(redis_client, s, [early, *season("cup"), registration("cup", revision=2, rounds=4)])
+    assert early["event_id"].encode() in await redis_client.smembers(keys.processed_key("cup"))
+
+    [report] = await rebuild(redis_client, s, "cup")
+
+    assert (report.changed, report.skipped) == (False, 0)
+    assert await snapshot(redis_client, "cup") == live["cup"]
+
+
+async def test_a_reused_event_id_is_a_duplicate_in_the_rebuild_too(redis_url, redis_client):
+    s = settings_for(redis_url)
+    first = race("cup", 1, 1)
+    reused = {**race("cup", 1, 2), "event_id": first["event_id"]}  # a faulty producer
+    live = await live_projection(redis_client, s, [registration("cup"), first, reused])
+    assert set(live["cup"]["facts"]) == {b"rules", b"race:r01-1"}
+
+    [report] = await rebuild(redis_client, s, "cup")
+
+    assert not report.changed
+    assert await snapshot(redis_client, "cup") == live["cup"]
