@@ -24,12 +24,14 @@ class Competitor:
     dropped: set[str] = field(default_factory=set)
     deduction: float = 0.0
     disqualified: bool = False
-    points: float = 0.0  # set once drops are known: see settle()
+    gross: float = 0.0  # every result not excluded, before drops and deductions: see settle()
+    points: float = 0.0  # the total, once drops are known
 
     def settle(self) -> None:
         """Total = counted results plus their bonuses, minus deductions (to 1/1000 of a point)."""
-        void = self.excluded | self.dropped
-        self.points = round(sum(r.total for race_id, r in self.results.items() if race_id not in void) - self.deduction, 3)
+        self.gross = sum(r.total for race_id, r in self.results.items() if race_id not in self.excluded)
+        dropped = sum(self.results[race_id].total for race_id in self.dropped)
+        self.points = round(self.gross - dropped - self.deduction, 3)
 
 
 def collect(

@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from itertools import groupby
+from typing import NamedTuple
 
 from schemas.events import ClassAward, ClassifiedCar, RaceClassification
 from schemas.rules import Rules
 
 
-@dataclass(frozen=True, slots=True)
-class RaceScore:
-    """What one car earned in one race (or a team's counted cars: see competitors.team_score)."""
+class RaceScore(NamedTuple):
+    """What one car earned in one race (or a team's counted cars: see competitors.team_score).
+
+    Immutable and cheap to build (a tuple): a season's scores are kept and shared by every table.
+    """
 
     race_id: str
     round: int
@@ -31,8 +33,8 @@ class RaceScore:
     poles: int
     fastest_laps: int
     provisional: bool
-    summary: dict = field(compare=False)  # the JSON shape of this result in a table row (read-only)
-    total: float = field(compare=False)  # points + bonus, kept since tables add it up often
+    summary: dict  # the JSON shape of this result in a table row (read-only)
+    total: float  # points + bonus, kept since tables add it up often
 
 
 def result_summary(race_id, round_, class_position, place, status, points, bonus, provisional) -> dict:

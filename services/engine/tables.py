@@ -51,15 +51,15 @@ def build_table(
             c.settle()
             best_case[c.id] = c.points + still_to_win
             continue
-        skip = protected | c.excluded
+        skip = protected | c.excluded if c.excluded else protected
         scores = [(r.total, race_id) for race_id, r in c.results.items() if race_id not in skip]
-        missed = len(droppable) - len(scores) - sum(race_id in c.excluded for race_id in droppable)
+        missed = len(droppable) - len(scores) - (len(c.excluded.intersection(droppable)) if c.excluded else 0)
         always = len(held) - len(scores) - missed
         c.dropped.update(dropped_races(counted, scores, missed, always))
         c.settle()
-        lost = set(dropped_races(counted, scores, missed, always + future_always, future))
-        possible = sum(r.total for race_id, r in c.results.items() if race_id not in lost and race_id not in c.excluded)
-        best_case[c.id] = possible + sum(r.max_score for r in to_run if r.race_id not in lost) - c.deduction
+        lost = dropped_races(counted, scores, missed, always + future_always, future)
+        lost_held = sum(c.results[race_id].total for race_id in lost if race_id in c.results)
+        best_case[c.id] = c.gross - lost_held + still_to_win - sum(t for t, race_id in future if race_id in lost) - c.deduction
     if not rules.calendar:
         best_case.clear()
     ranked = rank(list(people.values()), rules.ranking)
@@ -71,7 +71,7 @@ def build_table(
         "name": table.name,
         "kind": table.kind,
         "after_round": cutoff if held else None,
-        "provisional": any(r.provisional for c in people.values() for r in c.results.values()),
+        "provisional": any(scores[0].provisional for _, _, scores in held if scores),
         "races_held": len(held),
         "races_remaining": len(to_run),
         "rows": rows,
