@@ -48,8 +48,9 @@ class CommitResult:
     attempts: int = 0
 
 
-# Facts are re-read on every commit and parsing is the cost: parsed events by their stored bytes.
+# Facts and tables are re-read on every commit and parsing is the cost: parsed by their stored bytes.
 FACTS: Memo[Event] = Memo(20_000)
+TABLES: Memo[dict] = Memo(2_000)
 
 
 def load_facts(raw: Mapping[bytes, bytes]) -> dict[str, Event]:
@@ -149,14 +150,15 @@ async def _next_step(pipe, k: _Keys, fresh: list[Event]) -> _Step:
     step = _Step(apply_batch(facts, fresh))
     if not step.batch.changed:
         return step
-    stored = {key.decode(): v.decode() for key, v in (await pipe.hgetall(k.tables)).items()}
-    rendered = render_tables(facts)
-    step.tables = {key: v for key, v in rendered.items() if stored.get(key) != v}
-    step.dropped = sorted(key for key in stored if key not in rendered)
+    stored = {key.decode(): TABLES.get(v, lambda v=v: json.loads(v)) for key, v in (await pipe.hgetall(k.tables)).items()}
+    current = standings(facts)
+    # Compared as values (a JSON round trip keeps them equal); only what changed is serialized.
+    after = {key: table for key, table in current.items() if stored.get(key) != table}
+    step.tables = {key: dumps(table) for key, table in after.items()}
+    step.dropped = sorted(key for key in stored if key not in current)
     if step.tables or step.dropped:
         step.version = await current_version(pipe, k.championship_id) + 1
-        after = {key: json.loads(v) for key, v in step.tables.items()}
-        before = {key: json.loads(stored[key]) for key in step.tables if key in stored}
+        before = {key: stored[key] for key in after if key in stored}
         change = standings_changed(k.championship_id, step.version, step.batch.causes, after, diff_tables(before, after))
         step.record = dumps(change)
     return step
