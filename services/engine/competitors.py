@@ -26,18 +26,33 @@ class Competitor:
     disqualified: bool = False
     gross: float = 0.0  # every result not excluded, before drops and deductions: see settle()
     points: float = 0.0  # the total, once drops are known
+    tally: tuple[int, int, int, int] = (0, 0, 0, 0)  # wins, podiums, poles, fastest laps (not excluded)
 
     def settle(self) -> None:
         """Total = counted results plus their bonuses, minus deductions (to 1/1000 of a point)."""
-        self.gross = sum(r.total for race_id, r in self.results.items() if race_id not in self.excluded)
+        gross = 0.0
+        wins = podiums = poles = fastest_laps = 0
+        for race_id, r in self.results.items():
+            if race_id not in self.excluded:
+                gross += r.total
+                wins += r.place == 1
+                podiums += r.place is not None and r.place <= 3
+                poles += r.poles
+                fastest_laps += r.fastest_laps
         dropped = sum(self.results[race_id].total for race_id in self.dropped)
-        self.points = round(self.gross - dropped - self.deduction, 3)
+        self.gross, self.tally = gross, (wins, podiums, poles, fastest_laps)
+        self.points = round(gross - dropped - self.deduction, 3)
 
 
 def collect(
-    table: TableDef, classes: set[str], races: Sequence[tuple[str, list[RaceScore]]], adjustments: Iterable[Adjustment]
+    table: TableDef,
+    classes: tuple[str, ...],
+    races: Sequence[tuple[str, dict[str, list[RaceScore]]]],
+    adjustments: Iterable[Adjustment],
 ) -> dict[str, Competitor]:
     """The competitors of one table group from the scored races it counts, in running order.
+
+    `races` give each race's non-guest scores by class; `classes` are the group's, in the rules' order.
 
     A driver's excluded result is left out of the team's sum too: the car's result is void.
     """
@@ -48,8 +63,8 @@ def collect(
     }
     people: dict[str, Competitor] = {}
     latest: dict[str, tuple[str, RaceScore]] = {}  # a driver's name, car and team are those of their last race
-    for race_id, scores in races:
-        mine = [s for s in scores if s.class_id in classes and not s.guest]
+    for race_id, by_class in races:
+        mine = by_class.get(classes[0], ()) if len(classes) == 1 else [s for c in classes for s in by_class.get(c, ())]
         if table.kind == "drivers":
             for s in mine:
                 for driver_id, name in s.drivers:

@@ -15,7 +15,7 @@ from services.engine.tables import RaceToRun, build_table
 
 # Live, a new event changes one race: the other races' scores and the previous round's tables
 # are the same as last time, so they are remembered, keyed by the identity of the facts read.
-SCORED: Memo[list[RaceScore]] = Memo(20_000)
+SCORED: Memo[dict[str, list[RaceScore]]] = Memo(20_000)
 BUILT: Memo[dict] = Memo(5_000)
 
 
@@ -30,8 +30,8 @@ class HeldRace:
     order: int
     race: RaceClassification
     track: str | None
-    scores: list[RaceScore]
-    key: tuple  # the ids of the events this race's scores were derived from
+    scores: dict[str, list[RaceScore]]  # class id -> the non-guest cars' scores, in class order
+    key: tuple  # the identity of the facts this race's scores were derived from
 
 
 def standings(facts: Mapping[str, Event], after_round: int | None = None) -> dict[str, dict]:
@@ -47,7 +47,7 @@ def standings(facts: Mapping[str, Event], after_round: int | None = None) -> dic
     last = max((h.race.round for h in races), default=0)
     cutoff = last if after_round is None else min(after_round, last)
     previous = max((h.race.round for h in races if h.race.round < cutoff), default=None)
-    adjustments = [e for k, e in sorted(facts.items()) if k.startswith("adjustment:")]
+    adjustments = [e for _, e in sorted((k, e) for k, e in facts.items() if k.startswith("adjustment:"))]
     tables = {}
     for table in rules.tables:
         classes = [c.id for c in rules.classes if not table.classes or c.id in table.classes] if table.per_class else [None]
@@ -68,15 +68,24 @@ def _held_races(rules: Rules, facts: Mapping[str, Event]) -> list[HeldRace]:
         (e for k, e in facts.items() if k.startswith("race:")),
         key=lambda e: (e.payload.round, calendar.get(e.payload.race_id, (len(calendar),))[0], e.payload.race_id),
     )
+    rules_identity = identity(facts["rules"])
     held = []
     for order, event in enumerate(classified):
         race, given = event.payload, sorted(awards.get(event.payload.race_id, []), key=lambda e: e.event_id)
-        key = (event.championship_id, identity(facts["rules"]), identity(event), *map(identity, given))
-        poles = {e.payload.class_id: e.payload for e in given if e.type == "pole.awarded"}
-        fastest = {e.payload.class_id: e.payload for e in given if e.type == "fastest_lap.set"}
-        scores = SCORED.get(key, lambda race=race, poles=poles, fastest=fastest: score_race(rules, race, poles, fastest))
+        key = (event.championship_id, rules_identity, identity(event), *map(identity, given))
+        scores = SCORED.get(key, lambda race=race, given=given: _scored_by_class(rules, race, given))
         held.append(HeldRace(order, race, calendar.get(race.race_id, (0, race.track))[1], scores, key))
     return held
+
+
+def _scored_by_class(rules: Rules, race: RaceClassification, awards: list[Event]) -> dict[str, list[RaceScore]]:
+    poles = {e.payload.class_id: e.payload for e in awards if e.type == "pole.awarded"}
+    fastest = {e.payload.class_id: e.payload for e in awards if e.type == "fastest_lap.set"}
+    by_class: dict[str, list[RaceScore]] = {}
+    for score in score_race(rules, race, poles, fastest):
+        if not score.guest:  # guests are in no table
+            by_class.setdefault(score.class_id, []).append(score)
+    return by_class
 
 
 def _table(rules, registration, table: TableDef, class_id, races: list[HeldRace], adjustments: list[Event], cutoff: int) -> dict:
@@ -91,7 +100,8 @@ def _table(rules, registration, table: TableDef, class_id, races: list[HeldRace]
 def _build(rules, table, class_id, races, held: list[HeldRace], adjustments: list[Adjustment], cutoff, counts) -> dict:
     done = {h.race.race_id for h in races if h.race.round <= cutoff}
     cars = 1 if table.kind == "drivers" else table.cars_per_race or max(
-        (Counter(s.team_id for s in h.scores).most_common(1)[0][1] for h in held if h.scores), default=1
+        (Counter(s.team_id for cars in h.scores.values() for s in cars).most_common(1)[0][1] for h in held if h.scores),
+        default=1,
     )
     to_run = [
         RaceToRun(race.race_id, 10_000 + order, _max_race_score(rules, table, class_id, race, cars))

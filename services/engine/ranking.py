@@ -30,12 +30,11 @@ def rank(people: list[Competitor], ranking: Ranking) -> list[tuple[int, bool, Co
     # A competitor disqualified from the championship keeps their points but ranks below everyone else.
     keyed = [((c.disqualified, -c.points, countback_key(c, ranking) if level[c.points] > 1 else ()), c) for c in people]
     keyed.sort(key=lambda kc: (kc[0], kc[1].name, kc[1].id))
+    share = ranking.tie == "share"
+    ties = [i > 0 and keyed[i - 1][0] == key for i, (key, _) in enumerate(keyed)]  # ties[i]: level with the one above
+    ties.append(False)
     ranked: list[tuple[int, bool, Competitor]] = []
-    for i, (key, c) in enumerate(keyed):
-        tied_above = i > 0 and keyed[i - 1][0] == key
-        tied_below = i + 1 < len(keyed) and keyed[i + 1][0] == key
-        if ranking.tie == "share" and tied_above:
-            ranked.append((ranked[-1][0], True, c))
-        else:
-            ranked.append((i + 1, ranking.tie == "share" and tied_below, c))
+    for i, (_, c) in enumerate(keyed):
+        position = ranked[-1][0] if share and ties[i] else i + 1
+        ranked.append((position, share and (ties[i] or ties[i + 1]), c))
     return ranked

@@ -28,13 +28,13 @@ def build_table(
     rules: Rules,
     table: TableDef,
     class_id: str | None,
-    held: Sequence[tuple[int, str, list[RaceScore]]],
+    held: Sequence[tuple[int, str, dict[str, list[RaceScore]]]],
     to_run: Sequence[RaceToRun],
     adjustments: Sequence[Adjustment],
     cutoff: int,
 ) -> dict:
-    """One table as a JSON-ready dict; `held` is (order, race_id, scores) in running order."""
-    classes = {class_id} if class_id else set(table.classes or [c.id for c in rules.classes])
+    """One table as a JSON-ready dict; `held` is (order, race_id, scores by class) in running order."""
+    classes = (class_id,) if class_id else tuple(c.id for c in rules.classes if not table.classes or c.id in table.classes)
     people = collect(table, classes, [(race_id, scores) for _, race_id, scores in held], adjustments)
     apply_adjustments(people, adjustments, table.kind, class_id, cutoff)
     rule = rules.drop_rule(class_id) if class_id else next((d for d in rules.drops if d.classes is None), None)
@@ -71,7 +71,7 @@ def build_table(
         "name": table.name,
         "kind": table.kind,
         "after_round": cutoff if held else None,
-        "provisional": any(scores[0].provisional for _, _, scores in held if scores),
+        "provisional": any(cars[0].provisional for _, _, by_class in held for cars in by_class.values()),
         "races_held": len(held),
         "races_remaining": len(to_run),
         "rows": rows,
@@ -79,13 +79,7 @@ def build_table(
 
 
 def _row(position: int, shared: bool, c: Competitor, max_points: float | None) -> dict:
-    wins = podiums = poles = fastest_laps = 0
-    for race_id, r in c.results.items():
-        if race_id not in c.excluded:
-            wins += r.place == 1
-            podiums += r.place is not None and r.place <= 3
-            poles += r.poles
-            fastest_laps += r.fastest_laps
+    wins, podiums, poles, fastest_laps = c.tally
     void = c.dropped | c.excluded
     return {
         "position": position,
@@ -125,10 +119,9 @@ def _gaps_and_title(rows: list[dict], still_to_win: float | None, has_calendar: 
             row["can_still_win"] = not row["disqualified"] and row["max_points"] >= leader
         else:
             row["can_still_win"] = row["position"] == 1 and not row["disqualified"]
+    contenders = sum(row["can_still_win"] for row in rows)
+    newcomer_can_win = races_left and still_to_win >= leader
     for row in rows:
-        rivals = [r for r in rows if r is not row]
-        newcomer_can_win = races_left and still_to_win >= leader
         row["clinched"] = (
-            has_calendar and row["position"] == 1 and row["can_still_win"] and not newcomer_can_win
-            and not any(r["can_still_win"] for r in rivals)
+            has_calendar and row["position"] == 1 and row["can_still_win"] and contenders == 1 and not newcomer_can_win
         )
