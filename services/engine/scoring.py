@@ -87,30 +87,33 @@ def _score_class(rules, race, class_id, cars, class_positions, factor, awards) -
     ]
     pole, fastest_lap = (a.car_number if a else None for a in awards.values())
     most_led = max(c.laps_led for c in cars)
+    guests_score = rules.eligibility.guests_score
+    race_id, round_, session, provisional = race.race_id, race.round, race.session_type, race.provisional
     scores = []
     for car in cars:
-        place = places.get(car.car_number)
+        number, laps_led = car.car_number, car.laps_led
+        place = places.get(number)
         first = place[0] if place else None
         points = round(_shared_points(table, place) * factor, 3) if place and table else 0.0
         earned = {
-            "pole": pole == car.car_number,
-            "fastest_lap": fastest_lap == car.car_number,
-            "laps_led": car.laps_led > 0,
-            "most_laps_led": 0 < car.laps_led == most_led,
+            "pole": pole == number,
+            "fastest_lap": fastest_lap == number,
+            "laps_led": laps_led > 0,
+            "most_laps_led": 0 < laps_led == most_led,
         }
         bonus = 0.0
-        if bonuses and (rules.eligibility.guests_score or not car.guest):
+        if bonuses and (guests_score or not car.guest):
             bonus = sum(b.points for b in bonuses if earned[b.kind] and (b.top_n is None or (first and first <= b.top_n)))
         drivers = ((car.driver_id, car.driver_name),)
         if car.co_drivers:
             drivers += tuple((d.driver_id, d.name) for d in car.co_drivers)
-        position = class_positions[car.car_number]
-        summary = result_summary(race.race_id, race.round, position, first, car.status, points, bonus, race.provisional)
+        position = class_positions[number]
+        summary = result_summary(race_id, round_, position, first, car.status, points, bonus, provisional)
         scores.append(
             RaceScore(
-                race.race_id, race.round, race.session_type, class_id, car.car_number, drivers,
-                car.team_id, car.team_name, position, first, car.status, car.guest, points, bonus,
-                int(earned["pole"]), int(earned["fastest_lap"]), race.provisional, summary, points + bonus,
+                race_id, round_, session, class_id, number, drivers, car.team_id, car.team_name, position, first,
+                car.status, car.guest, points, bonus, int(earned["pole"]), int(earned["fastest_lap"]), provisional,
+                summary, points + bonus,
             )
         )
     return scores
