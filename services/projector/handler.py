@@ -80,72 +80,86 @@ class Projector:
         `claimed` batches (from XAUTOCLAIM) have their delivery counts checked against
         `max_deliveries`; fresh XREADGROUP ">" deliveries are first deliveries by definition.
         """
-        s = self.settings
-        outcome = BatchOutcome()
-        dead: list[dict] = []
+        batch = _Batch(counts=await self.delivery_counts(ids) if claimed else {})
+        for cid, items in self._by_championship(batch, ids, entries).items():
+            with structlog.contextvars.bound_contextvars(championship_id=cid):
+                await self._commit(batch, cid, items)
+        if batch.outcome.acked:
+            s = self.settings
+            async with self.redis.pipeline(transaction=False) as pipe:
+                for fields in batch.dead:
+                    pipe.xadd(s.dead_letter_stream, fields)
+                pipe.xack(s.events_stream, s.projector_group, *batch.outcome.acked)
+                await pipe.execute()
+        return batch.outcome
+
+    def _by_championship(self, batch: _Batch, ids, entries) -> dict[str, list[tuple[bytes, Event, bytes]]]:
+        """Parse the entries; what cannot be parsed, or was delivered too often, is dead-lettered."""
+        limit = self.settings.max_deliveries
         groups: dict[str, list[tuple[bytes, Event, bytes]]] = {}
-        counts = await self.delivery_counts(ids) if claimed else {}
-
-        def to_dead(sid: bytes, reason: str, payload: bytes | str, event_id=None, championship_id=None) -> None:
-            dead.append(dead_letter_fields(reason=reason, stream_id=sid, payload=payload,
-                                           event_id=event_id, championship_id=championship_id))
-            outcome.dead_lettered.append((sid, reason))
-            outcome.acked.append(sid)
-            log.warning("dead-lettered", stream_id=sid.decode(), reason=reason,
-                        event_id=event_id, championship_id=championship_id)
-
         for sid, fields in zip(ids, entries, strict=True):
             raw = fields.get(_DATA, fields.get(DATA_FIELD))
             payload = raw if raw is not None else _fields_json(fields)
-            delivered = counts.get(sid, 1)
-            if delivered > s.max_deliveries:
-                to_dead(sid, f"delivered {delivered} times (max {s.max_deliveries})", payload, *identify(payload))
-                continue
-            if raw is None:
-                to_dead(sid, f"entry has no {DATA_FIELD!r} field", payload)
-                continue
-            try:
-                event = parse_event(raw)
-            except ValidationError as error:
-                to_dead(sid, validation_reason(error), raw, *identify(raw))
-                continue
-            groups.setdefault(event.championship_id, []).append((sid, event, raw))
-
-        for cid, items in groups.items():
-            with structlog.contextvars.bound_contextvars(championship_id=cid):
+            if (delivered := batch.delivered(sid)) > limit:
+                batch.to_dead(sid, f"delivered {delivered} times (max {limit})", payload, *identify(payload))
+            elif raw is None:
+                batch.to_dead(sid, f"entry has no {DATA_FIELD!r} field", payload)
+            else:
                 try:
-                    result = await commit_championship(self.redis, cid, [e for _, e, _ in items])
-                except Exception:
-                    log.exception("commit failed; entries stay pending for redelivery", entries=len(items))
-                    outcome.failed.append(cid)
+                    event = parse_event(raw)
+                except ValidationError as error:
+                    batch.to_dead(sid, validation_reason(error), raw, *identify(raw))
                     continue
-                outcome.commits.append(result)
-                violating = {id(e): v for e, v in result.violations}
-                for sid, event, raw in items:
-                    violation = violating.get(id(event))
-                    if violation is not None and counts.get(sid, 1) < s.max_deliveries:
-                        outcome.retrying.append(sid)
-                        log.info("breaks the rules as they stand; left pending for redelivery", event_id=event.event_id,
-                                 delivery=counts.get(sid, 1), violation=str(violation))
-                    elif violation is not None:
-                        to_dead(sid, f"rule violation: {violation}", raw, event.event_id, cid)
-                    else:
-                        outcome.acked.append(sid)
-                if result.version is not None:
-                    log.info("standings changed", version=result.version, causes=result.applied,
-                             events=len(items), attempts=result.attempts)
-                for event_id in result.applied:
-                    log.debug("event applied", event_id=event_id)
-                for event_id in result.duplicates:
-                    log.debug("duplicate ignored", event_id=event_id)
+                groups.setdefault(event.championship_id, []).append((sid, event, raw))
+        return groups
 
-        if outcome.acked:
-            async with self.redis.pipeline(transaction=False) as pipe:
-                for fields in dead:
-                    pipe.xadd(s.dead_letter_stream, fields)
-                pipe.xack(s.events_stream, s.projector_group, *outcome.acked)
-                await pipe.execute()
-        return outcome
+    async def _commit(self, batch: _Batch, cid: str, items: list[tuple[bytes, Event, bytes]]) -> None:
+        """Commit one championship's events; sort each entry into acked, retried or dead-lettered."""
+        try:
+            result = await commit_championship(self.redis, cid, [e for _, e, _ in items])
+        except Exception:
+            log.exception("commit failed; entries stay pending for redelivery", entries=len(items))
+            batch.outcome.failed.append(cid)
+            return
+        batch.outcome.commits.append(result)
+        violating = {id(e): v for e, v in result.violations}
+        for sid, event, raw in items:
+            violation = violating.get(id(event))
+            if violation is None:
+                batch.outcome.acked.append(sid)
+            elif batch.delivered(sid) < self.settings.max_deliveries:
+                batch.outcome.retrying.append(sid)
+                log.info("breaks the rules as they stand; left pending for redelivery", event_id=event.event_id,
+                         delivery=batch.delivered(sid), violation=str(violation))
+            else:
+                batch.to_dead(sid, f"rule violation: {violation}", raw, event.event_id, cid)
+        if result.version is not None:
+            log.info("standings changed", version=result.version, causes=result.applied, events=len(items),
+                     attempts=result.attempts)
+        for event_id in result.applied:
+            log.debug("event applied", event_id=event_id)
+        for event_id in result.duplicates:
+            log.debug("duplicate ignored", event_id=event_id)
+
+
+@dataclass
+class _Batch:
+    """The bookkeeping of one batch: delivery counts, the outcome, the dead letters to write."""
+
+    counts: dict[bytes, int]
+    outcome: BatchOutcome = field(default_factory=BatchOutcome)
+    dead: list[dict] = field(default_factory=list)
+
+    def delivered(self, sid: bytes) -> int:
+        return self.counts.get(sid, 1)
+
+    def to_dead(self, sid: bytes, reason: str, payload: bytes | str, event_id=None, championship_id=None) -> None:
+        self.dead.append(dead_letter_fields(reason=reason, stream_id=sid, payload=payload,
+                                            event_id=event_id, championship_id=championship_id))
+        self.outcome.dead_lettered.append((sid, reason))
+        self.outcome.acked.append(sid)
+        log.warning("dead-lettered", stream_id=sid.decode(), reason=reason, event_id=event_id,
+                    championship_id=championship_id)
 
 
 def _fields_json(fields: dict) -> str:
