@@ -62,18 +62,17 @@ def collect(
         if a.kind == "result_excluded" and a.subject == "driver" and not a.withdrawn
     }
     people: dict[str, Competitor] = {}
-    latest: dict[str, tuple[str, RaceScore]] = {}  # a driver's name, car and team are those of their last race
+    only = table.drivers
     for race_id, by_class in races:
         mine = by_class.get(classes[0], ()) if len(classes) == 1 else [s for c in classes for s in by_class.get(c, ())]
         if table.kind == "drivers":
             for s in mine:
                 for driver_id, name in s.drivers:
-                    if table.drivers is None or driver_id in table.drivers:
+                    if only is None or driver_id in only:
                         c = people.get(driver_id)
                         if c is None:
                             c = people[driver_id] = Competitor(driver_id, name, s.class_id)
                         c.results[race_id] = s
-                        latest[driver_id] = name, s
         else:
             by_team: dict[str, list[RaceScore]] = {}
             for s in mine:
@@ -84,9 +83,11 @@ def collect(
                 c = people.setdefault(team_id, Competitor(team_id, cars[0].team_name, cars[0].class_id))
                 c.name = cars[0].team_name
                 c.results[race_id] = team_score(cars[: table.cars_per_race] if table.cars_per_race else cars)
-    for driver_id, (name, s) in latest.items():
-        c = people[driver_id]
-        c.name, c.car_number, c.team_name, c.class_id = name, s.car_number, s.team_name, s.class_id
+    if table.kind == "drivers":  # a driver's name, car and team are those of their last race
+        for c in people.values():
+            s = c.results[next(reversed(c.results))]
+            c.name = next(name for driver_id, name in s.drivers if driver_id == c.id)
+            c.car_number, c.team_name, c.class_id = s.car_number, s.team_name, s.class_id
     return people
 
 
