@@ -102,7 +102,6 @@ def check(facts: Mapping[str, Event], event: Event) -> None:
     if rules is None:
         raise RuleViolation("championship_id", f"unknown championship {event.championship_id!r}: register its rules first")
     classes = {c.id for c in rules.classes}
-    known = ", ".join(sorted(classes))
     calendar = {race.race_id: r for r in rules.calendar for race in r.races}
     p = event.payload
     if isinstance(event, RaceClassified):
@@ -114,15 +113,19 @@ def check(facts: Mapping[str, Event], event: Event) -> None:
             raise RuleViolation("payload.session_type", f"race {p.race_id!r} is a {scheduled!r} session, not {p.session_type!r}")
         for i, car in enumerate(p.entries):
             if car.class_id not in classes:
-                raise RuleViolation(f"payload.entries.{i}.class_id", f"unknown class {car.class_id!r} (known: {known})")
+                raise _unknown_class(f"payload.entries.{i}.class_id", car.class_id, classes)
         if not any(table.session_type == p.session_type for table in rules.points):
             raise RuleViolation("payload.session_type", f"no points table for session type {p.session_type!r}")
     elif isinstance(p, ClassAward):
         _check_race(calendar, p.race_id, p.round)
         if p.class_id not in classes:
-            raise RuleViolation("payload.class_id", f"unknown class {p.class_id!r} (known: {known})")
+            raise _unknown_class("payload.class_id", p.class_id, classes)
     elif isinstance(event, StandingsAdjusted) and p.class_id is not None and p.class_id not in classes:
-        raise RuleViolation("payload.class_id", f"unknown class {p.class_id!r} (known: {known})")
+        raise _unknown_class("payload.class_id", p.class_id, classes)
+
+
+def _unknown_class(field: str, class_id: str, classes: set[str]) -> RuleViolation:
+    return RuleViolation(field, f"unknown class {class_id!r} (known: {', '.join(sorted(classes))})")
 
 
 def _check_race(calendar: dict, race_id: str, round_: int) -> None:

@@ -46,8 +46,10 @@ def result_summary(race_id, round_, class_position, place, status, points, bonus
 
 def num(x: float) -> int | float:
     """Points as JSON shows them: 25 rather than 25.0, fractions to 1/1000."""
+    if type(x) is int:
+        return x
     x = round(x, 3)
-    return int(x) if x == int(x) else x
+    return int(x) if x.is_integer() else x
 
 
 def race_factor(rules: Rules, race: RaceClassification) -> float:
