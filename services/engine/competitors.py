@@ -20,8 +20,8 @@ class Competitor:
     car_number: str | None = None
     team_name: str | None = None
     results: dict[str, RaceScore] = field(default_factory=dict)
-    excluded: set[str] = field(default_factory=set)
-    dropped: set[str] = field(default_factory=set)
+    excluded: frozenset[str] = frozenset()  # replaced, not mutated: most competitors have none
+    dropped: frozenset[str] = frozenset()
     deduction: float = 0.0
     disqualified: bool = False
     gross: float = 0.0  # every result not excluded, before drops and deductions: see settle()
@@ -118,10 +118,10 @@ def apply_adjustments(
         if adj.kind == "points_deduction":
             c.deduction += adj.points
         elif adj.kind == "result_excluded" and adj.race_id in c.results:
-            c.excluded.add(adj.race_id)
+            c.excluded |= {adj.race_id}
         elif adj.kind == "disqualified":
             if not adj.keep_points:
                 del people[c.id]
                 continue
             c.disqualified = True
-            c.excluded.update(race_id for race_id, r in c.results.items() if r.round >= adj.from_round)
+            c.excluded |= {race_id for race_id, r in c.results.items() if r.round >= adj.from_round}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Mapping
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from schemas.events import Adjustment, Event, RaceClassification, fact_key
 from schemas.rules import RaceDef, Rules, TableDef
@@ -25,8 +25,7 @@ def identity(event: Event) -> tuple:
     return fact_key(event), event.event_id, event.payload.revision
 
 
-@dataclass(frozen=True, slots=True)
-class HeldRace:
+class HeldRace(NamedTuple):
     order: int
     race: RaceClassification
     track: str | None

@@ -84,7 +84,7 @@ def _score_class(rules, race, class_id, cars, class_positions, factor, awards) -
     places = _points_places(rules, cars, class_positions)
     table = rules.points_table(race.session_type, class_id)
     bonuses = [
-        b for b in rules.bonuses
+        (b.kind, b.points, b.top_n) for b in rules.bonuses
         if (b.classes is None or class_id in b.classes) and (b.session_types is None or race.session_type in b.session_types)
     ]
     pole, fastest_lap = (a.car_number if a else None for a in awards.values())
@@ -97,15 +97,16 @@ def _score_class(rules, race, class_id, cars, class_positions, factor, awards) -
         place = places.get(number)
         first = place[0] if place else None
         points = round(_shared_points(table, place) * factor, 3) if place and table else 0.0
-        earned = {
-            "pole": pole == number,
-            "fastest_lap": fastest_lap == number,
-            "laps_led": laps_led > 0,
-            "most_laps_led": 0 < laps_led == most_led,
-        }
+        has_pole, has_fastest_lap = pole == number, fastest_lap == number
         bonus = 0.0
         if bonuses and (guests_score or not car.guest):
-            bonus = sum(b.points for b in bonuses if earned[b.kind] and (b.top_n is None or (first and first <= b.top_n)))
+            for kind, value, top_n in bonuses:
+                earned = (
+                    has_pole if kind == "pole" else has_fastest_lap if kind == "fastest_lap"
+                    else laps_led > 0 if kind == "laps_led" else 0 < laps_led == most_led
+                )
+                if earned and (top_n is None or (first and first <= top_n)):
+                    bonus += value
         drivers = ((car.driver_id, car.driver_name),)
         if car.co_drivers:
             drivers += tuple((d.driver_id, d.name) for d in car.co_drivers)
@@ -114,7 +115,7 @@ def _score_class(rules, race, class_id, cars, class_positions, factor, awards) -
         scores.append(
             RaceScore(
                 race_id, round_, session, class_id, number, drivers, car.team_id, car.team_name, position, first,
-                car.status, car.guest, points, bonus, int(earned["pole"]), int(earned["fastest_lap"]), provisional,
+                car.status, car.guest, points, bonus, int(has_pole), int(has_fastest_lap), provisional,
                 summary, points + bonus,
             )
         )

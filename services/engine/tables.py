@@ -55,7 +55,7 @@ def build_table(
         scores = [(r.total, race_id) for race_id, r in c.results.items() if race_id not in skip]
         missed = len(droppable) - len(scores) - (len(c.excluded.intersection(droppable)) if c.excluded else 0)
         always = len(held) - len(scores) - missed
-        c.dropped.update(dropped_races(counted, scores, missed, always))
+        c.dropped = frozenset(dropped_races(counted, scores, missed, always))
         c.settle()
         lost = dropped_races(counted, scores, missed, always + future_always, future)
         lost_held = sum(c.results[race_id].total for race_id in lost if race_id in c.results)
