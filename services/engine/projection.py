@@ -59,20 +59,20 @@ def standings(facts: Mapping[str, Event], after_round: int | None = None) -> dic
 
 def _held_races(rules: Rules, facts: Mapping[str, Event]) -> list[HeldRace]:
     calendar = {race.race_id: (i, r.track) for i, (r, race) in enumerate((r, race) for r in rules.calendar for race in r.races)}
-    awards: dict[str, list[Event]] = {}
+    classified: list[tuple[str, Event]] = []
+    awards: dict[str, list[tuple[str, Event]]] = {}
     for key, event in facts.items():
-        if key.startswith(("pole:", "fastest_lap:")):
-            awards.setdefault(event.payload.race_id, []).append(event)
-    classified = sorted(
-        (e for k, e in facts.items() if k.startswith("race:")),
-        key=lambda e: (e.payload.round, calendar.get(e.payload.race_id, (len(calendar),))[0], e.payload.race_id),
-    )
+        if key.startswith("race:"):
+            classified.append((key, event))
+        elif key.startswith(("pole:", "fastest_lap:")):
+            awards.setdefault(event.payload.race_id, []).append((key, event))
+    classified.sort(key=lambda ke: (ke[1].payload.round, calendar.get(ke[1].payload.race_id, (len(calendar),))[0], ke[0]))
     rules_identity = identity(facts["rules"])
     held = []
-    for order, event in enumerate(classified):
-        race, given = event.payload, sorted(awards.get(event.payload.race_id, []), key=lambda e: e.event_id)
-        key = (event.championship_id, rules_identity, identity(event), *map(identity, given))
-        scores = SCORED.get(key, lambda race=race, given=given: _scored_by_class(rules, race, given))
+    for order, (fact, event) in enumerate(classified):
+        race, given = event.payload, sorted(awards.get(event.payload.race_id, ()), key=lambda ke: ke[0])
+        key = (event.championship_id, rules_identity, *((k, e.event_id, e.payload.revision) for k, e in [(fact, event), *given]))
+        scores = SCORED.get(key, lambda race=race, given=given: _scored_by_class(rules, race, [e for _, e in given]))
         held.append(HeldRace(order, race, calendar.get(race.race_id, (0, race.track))[1], scores, key))
     return held
 
