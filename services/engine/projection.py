@@ -6,7 +6,7 @@ from collections import Counter
 from collections.abc import Mapping
 from typing import NamedTuple
 
-from schemas.events import Adjustment, Event, RaceClassification, fact_key
+from schemas.events import Adjustment, Event, RaceClassification
 from schemas.rules import RaceDef, Rules, TableDef
 from services.engine.facts import rules_of
 from services.engine.memo import Memo
@@ -14,15 +14,9 @@ from services.engine.scoring import RaceScore, score_race
 from services.engine.tables import RaceToRun, build_table
 
 # Live, a new event changes one race: the other races' scores and the previous round's tables
-# are the same as last time, so they are remembered, keyed by the identity of the facts read.
+# are the same as last time, so they are remembered, keyed by the events they were computed from.
 SCORED: Memo[dict[str, list[RaceScore]]] = Memo(20_000)
 BUILT: Memo[dict] = Memo(5_000)
-
-
-def identity(event: Event) -> tuple:
-    """What names a fact exactly: its key, event id and revision (an id reused for another fact
-    by a faulty producer must not share a memo entry)."""
-    return fact_key(event), event.event_id, event.payload.revision
 
 
 class HeldRace(NamedTuple):
@@ -30,7 +24,7 @@ class HeldRace(NamedTuple):
     race: RaceClassification
     track: str | None
     scores: dict[str, list[RaceScore]]  # class id -> the non-guest cars' scores, in class order
-    key: tuple  # the identity of the facts this race's scores were derived from
+    inputs: tuple[Event, ...]  # the events this race's scores were derived from: rules, result, awards
 
 
 def standings(facts: Mapping[str, Event], after_round: int | None = None) -> dict[str, dict]:
@@ -67,13 +61,13 @@ def _held_races(rules: Rules, facts: Mapping[str, Event]) -> list[HeldRace]:
         elif key.startswith(("pole:", "fastest_lap:")):
             awards.setdefault(event.payload.race_id, []).append((key, event))
     classified.sort(key=lambda ke: (ke[1].payload.round, calendar.get(ke[1].payload.race_id, (len(calendar),))[0], ke[0]))
-    rules_identity = identity(facts["rules"])
     held = []
-    for order, (fact, event) in enumerate(classified):
-        race, given = event.payload, sorted(awards.get(event.payload.race_id, ()), key=lambda ke: ke[0])
-        key = (event.championship_id, rules_identity, *((k, e.event_id, e.payload.revision) for k, e in [(fact, event), *given]))
-        scores = SCORED.get(key, lambda race=race, given=given: _scored_by_class(rules, race, [e for _, e in given]))
-        held.append(HeldRace(order, race, calendar.get(race.race_id, (0, race.track))[1], scores, key))
+    for order, (_, event) in enumerate(classified):
+        race = event.payload
+        given = [e for _, e in sorted(awards.get(race.race_id, ()), key=lambda ke: ke[0])]
+        inputs = (facts["rules"], event, *given)
+        scores = SCORED.get(inputs, lambda race=race, given=given: _scored_by_class(rules, race, given))
+        held.append(HeldRace(order, race, calendar.get(race.race_id, (0, race.track))[1], scores, inputs))
     return held
 
 
@@ -92,8 +86,12 @@ def _table(rules, registration, table: TableDef, class_id, races: list[HeldRace]
         return (table.rounds is None or round_ in table.rounds) and (table.tracks is None or track in table.tracks)
 
     held = [h for h in races if h.race.round <= cutoff and counts(h.race.round, h.track)]
-    key = (identity(registration), table.id, class_id, cutoff, *(h.key for h in held), *map(identity, adjustments))
-    return BUILT.get(key, lambda: _build(rules, table, class_id, races, held, [e.payload for e in adjustments], cutoff, counts))
+    inputs = (registration, *adjustments, *(e for h in held for e in h.inputs))
+    return BUILT.get(
+        inputs,
+        lambda: _build(rules, table, class_id, races, held, [e.payload for e in adjustments], cutoff, counts),
+        tag=(table.id, class_id, cutoff),
+    )
 
 
 def _build(rules, table, class_id, races, held: list[HeldRace], adjustments: list[Adjustment], cutoff, counts) -> dict:

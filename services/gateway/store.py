@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from redis.asyncio import Redis
 
-from schemas.events import Event, parse_event
+from schemas.events import Event, parse_stored
 from services.engine import rules_of
 from services.runtime import keys
 
@@ -59,7 +59,7 @@ async def facts(redis: Redis, cid: str) -> tuple[dict[str, Event], int]:
         pipe.hgetall(keys.facts_key(cid))
         pipe.get(keys.version_key(cid))
         raw, current = await pipe.execute()
-    return {key.decode(): parse_event(value) for key, value in raw.items()}, int(current or 0)
+    return {key.decode(): parse_stored(value) for key, value in raw.items()}, int(current or 0)
 
 
 async def summaries(redis: Redis) -> list[dict]:
@@ -74,7 +74,7 @@ async def summaries(redis: Redis) -> list[dict]:
     out = []
     for i, cid in enumerate(ids):
         registration, table_keys, version = replies[3 * i: 3 * i + 3]
-        rules = rules_of({"rules": parse_event(registration)}) if registration else None
+        rules = rules_of({"rules": parse_stored(registration)}) if registration else None
         out.append({
             "championship_id": cid,
             "name": rules.name if rules else cid,

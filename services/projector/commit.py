@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from redis.asyncio import Redis
 from redis.exceptions import WatchError
 
-from schemas.events import ChampionshipRegistered, Event, parse_event
+from schemas.events import ChampionshipRegistered, Event, parse_stored
 from services.engine import BatchResult, RuleViolation, apply_batch, diff_tables, standings
 from services.engine.memo import Memo
 from services.projector.outbox import dumps, standings_changed
@@ -48,14 +48,13 @@ class CommitResult:
     attempts: int = 0
 
 
-# Facts and tables are re-read on every commit and parsing is the cost: parsed by their stored bytes.
-FACTS: Memo[Event] = Memo(20_000)
+# Tables are re-read on every commit and parsing is the cost: parsed by their stored bytes.
 TABLES: Memo[dict] = Memo(2_000)
 
 
 def load_facts(raw: Mapping[bytes, bytes]) -> dict[str, Event]:
-    """Decode a facts hash (HGETALL) into fact key -> event."""
-    return {k.decode(): FACTS.get(v, lambda v=v: parse_event(v)) for k, v in raw.items()}
+    """Decode a facts hash (HGETALL) into fact key -> event (parsed once per stored content)."""
+    return {k.decode(): parse_stored(v) for k, v in raw.items()}
 
 
 def dump_event(event: Event) -> str:

@@ -187,3 +187,19 @@ def test_a_rules_revision_does_not_undo_results_accepted_before_it():
     for event in [registered(renamed, revision=2), race, registered(rules)]:
         record(replayed, event, against_rules=False)  # a rebuild replays what was accepted
     assert standings(replayed) == standings(facts)
+
+
+def test_two_contents_under_one_event_id_and_revision_never_share_a_result():
+    """A faulty producer reuses an id for another classification: each is scored as what it says."""
+    first = wins_for("ann", "bob", round_=1, event_id="same-id")
+    other = wins_for("bob", "ann", round_=1, event_id="same-id")
+    assert points(facts_of(registered(small_rules()), first)) == {"ann": 10, "bob": 6}
+    assert points(facts_of(registered(small_rules()), other)) == {"bob": 10, "ann": 6}
+
+
+def test_championships_never_share_a_table():
+    def cup(name: str, **kw):
+        return standings(facts_of(registered(small_rules(tables=[{"id": "drivers", "name": name}]), event_id="reg", **kw)))
+
+    assert cup("Drivers of A")["drivers/pro"]["name"] == "Drivers of A"
+    assert cup("Drivers of B", championship_id="other-cup")["drivers/pro"]["name"] == "Drivers of B"
