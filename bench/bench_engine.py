@@ -62,7 +62,7 @@ def main() -> None:
     results = [(c.driver_id, c.position) for k, e in facts.items() if k.startswith("race:") for c in e.payload.entries]
     rules = facts["rules"].payload.rules
     standings(facts)
-    scored = [(h.order, h.race.race_id, h.scores) for h in engine._held_races(rules, facts)]
+    scored = [(h.order, h.race.race_id, h.race.round, h.scores) for h in engine._held_races(rules, facts)]
     to_run = [RaceToRun(f"r{n:02d}", 1000 + n, 28.0) for n in range(RACES + 1, RACES + 5)]
     # Live: race 20's result arrives (a new revision each time); the other races and the table
     # after round 19 are remembered from the previous call, as in the projector.

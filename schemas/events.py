@@ -73,7 +73,7 @@ class RaceClassification(_Strict):
     revision: Revision = 1
     provisional: bool = Field(False, description="Results not yet final; tables built on them are flagged.")
     distance_pct: float = Field(100, gt=0, le=100, description="Share of the scheduled distance completed.")
-    points_factor: float | None = Field(None, ge=0, description="Stewards' override of the points multiplier.")
+    points_factor: float | None = Field(None, ge=0, le=10, description="Stewards' override of the points multiplier.")
     entries: list[ClassifiedCar] = Field(min_length=1)
 
     @model_validator(mode="after")
@@ -136,7 +136,7 @@ class Adjustment(_Strict):
     class_id: Slug | None = Field(None, description="Limit to one class; null applies in every class.")
     from_round: int = Field(1, ge=1, description="Takes effect in tables after this round.")
     race_id: Slug | None = Field(None, description="The excluded result (result_excluded only).")
-    points: float = Field(0, ge=0, description="Points deducted (points_deduction only).")
+    points: float = Field(0, ge=0, le=100_000, description="Points deducted (points_deduction only).")
     keep_points: bool = Field(False, description="Disqualified: keep the points scored before `from_round`.")
     withdrawn: bool = Field(False, description="The decision was overturned on appeal.")
     reason: str = Field("", max_length=500)

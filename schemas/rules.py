@@ -12,6 +12,9 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 Slug = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")]
+# Bounds that keep every total finite (and JSON-representable) whatever the season's length.
+Points = Annotated[float, Field(ge=0, le=100_000)]
+Factor = Annotated[float, Field(ge=0, le=10)]
 Status = Literal["classified", "not_classified", "dnf", "dns", "dsq", "excluded"]
 
 
@@ -23,7 +26,7 @@ class _Strict(BaseModel):
 class RaceDef(_Strict):
     race_id: Slug = Field(description="Unique race id within the season, e.g. 'r07'.")
     session_type: str = Field("race", description="Key into the points tables, e.g. 'race' or 'sprint'.")
-    factor: float = Field(1.0, ge=0, description="Points multiplier, e.g. 2 for a double-points finale.")
+    factor: Factor = Field(1.0, description="Points multiplier, e.g. 2 for a double-points finale.")
 
 
 class RoundDef(_Strict):
@@ -35,13 +38,13 @@ class RoundDef(_Strict):
 class PointsTable(_Strict):
     session_type: str = Field("race", description="Session type these points apply to.")
     classes: list[str] | None = Field(None, description="Classes this table applies to; null means every class.")
-    points: list[float] = Field(min_length=1, description="Points for class positions 1, 2, 3, ...")
-    floor: float = Field(0, ge=0, description="Points for every scoring position beyond the list ('30th and below: 10').")
+    points: list[Points] = Field(min_length=1, description="Points for class positions 1, 2, 3, ...")
+    floor: Points = Field(0, description="Points for every scoring position beyond the list ('30th and below: 10').")
 
 
 class Bonus(_Strict):
     kind: Literal["pole", "fastest_lap", "laps_led", "most_laps_led"] = Field(description="What earns the bonus.")
-    points: float = Field(gt=0, description="Points awarded.")
+    points: Points = Field(gt=0, description="Points awarded.")
     classes: list[str] | None = Field(None, description="Classes it applies to; null means every class.")
     session_types: list[str] | None = Field(None, description="Session types it applies to; null means all.")
     top_n: int | None = Field(None, ge=1, description="Only awarded when the driver scores inside the top N (F1 fastest lap).")
@@ -49,7 +52,7 @@ class Bonus(_Strict):
 
 class ShortRace(_Strict):
     below_distance_pct: float = Field(gt=0, le=100, description="Applies when less than this % of the distance was completed.")
-    factor: float = Field(ge=0, description="Points multiplier for such a race, e.g. 0.5.")
+    factor: Factor = Field(description="Points multiplier for such a race, e.g. 0.5.")
 
 
 class Eligibility(_Strict):
@@ -130,6 +133,8 @@ class Rules(_Strict):
                     if c not in known:
                         raise ValueError(f"{where}.{i}.classes: unknown class {c!r} (known: {', '.join(class_ids)})")
         for i, drop in enumerate(self.drops):
+            if drop.drop_worst is not None and not self.calendar:
+                raise ValueError(f"drops.{i}.drop_worst: needs a calendar to know the season's length; use best_of without one")
             for race_id in drop.protected_races:
                 if self.calendar and race_id not in race_ids:
                     raise ValueError(f"drops.{i}.protected_races: race {race_id!r} is not in the calendar")
@@ -141,7 +146,9 @@ class Rules(_Strict):
         return min(matching, key=lambda t: t.classes is None, default=None)
 
     def drop_rule(self, class_id: str) -> DropRule | None:
-        return next((d for d in self.drops if d.classes is None or class_id in d.classes), None)
+        """The drop rule naming this class, else the one for every class."""
+        matching = [d for d in self.drops if d.classes is None or class_id in d.classes]
+        return min(matching, key=lambda d: d.classes is None, default=None)
 
 
 def _unique(where: str, values: list) -> None:

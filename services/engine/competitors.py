@@ -24,6 +24,7 @@ class Competitor:
     dropped: frozenset[str] = frozenset()
     deduction: float = 0.0
     disqualified: bool = False
+    out_from: int | None = None  # disqualified (keeping points) from this round on
     gross: float = 0.0  # every result not excluded, before drops and deductions: see settle()
     points: float = 0.0  # the total, once drops are known
     tally: tuple[int, int, int, int] = (0, 0, 0, 0)  # wins, podiums, poles, fastest laps (not excluded)
@@ -49,6 +50,8 @@ def collect(
     classes: tuple[str, ...],
     races: Sequence[tuple[str, dict[str, list[RaceScore]]]],
     adjustments: Iterable[Adjustment],
+    class_id: str | None,
+    cutoff: int,
 ) -> dict[str, Competitor]:
     """The competitors of one table group from the scored races it counts, in running order.
 
@@ -59,7 +62,8 @@ def collect(
     void = {
         (a.race_id, a.subject_id)
         for a in adjustments
-        if a.kind == "result_excluded" and a.subject == "driver" and not a.withdrawn
+        if a.kind == "result_excluded" and a.subject == "driver" and not a.withdrawn and a.from_round <= cutoff
+        and (a.class_id is None or class_id is None or a.class_id == class_id)
     }
     people: dict[str, Competitor] = {}
     only = table.drivers
@@ -123,5 +127,5 @@ def apply_adjustments(
             if not adj.keep_points:
                 del people[c.id]
                 continue
-            c.disqualified = True
+            c.disqualified, c.out_from = True, adj.from_round
             c.excluded |= {race_id for race_id, r in c.results.items() if r.round >= adj.from_round}

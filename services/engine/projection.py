@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Mapping
 from typing import NamedTuple
 
@@ -96,16 +95,14 @@ def _table(rules, registration, table: TableDef, class_id, races: list[HeldRace]
 
 def _build(rules, table, class_id, races, held: list[HeldRace], adjustments: list[Adjustment], cutoff, counts) -> dict:
     done = {h.race.race_id for h in races if h.race.round <= cutoff}
-    cars = 1 if table.kind == "drivers" else table.cars_per_race or max(
-        (Counter(s.team_id for cars in h.scores.values() for s in cars).most_common(1)[0][1] for h in held if h.scores),
-        default=1,
-    )
+    cars = table.cars_per_race or 1  # teams without a limit have no title fight: tables.build_table
     to_run = [
         RaceToRun(race.race_id, 10_000 + order, _max_race_score(rules, table, class_id, race, cars))
         for order, (round_def, race) in enumerate((r, race) for r in rules.calendar for race in r.races)
         if race.race_id not in done and counts(round_def.round, round_def.track)
     ]
-    return build_table(rules, table, class_id, [(h.order, h.race.race_id, h.scores) for h in held], to_run, adjustments, cutoff)
+    scored = [(h.order, h.race.race_id, h.race.round, h.scores) for h in held]
+    return build_table(rules, table, class_id, scored, to_run, adjustments, cutoff)
 
 
 def _max_race_score(rules: Rules, table: TableDef, class_id: str | None, race: RaceDef, cars: int) -> float:

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from schemas.events import Adjustment
-from schemas.rules import Rules, TableDef
+from schemas.rules import DropRule, Rules, TableDef
 from services.engine.competitors import Competitor, apply_adjustments, collect
 from services.engine.drops import dropped_races, results_that_count
 from services.engine.ranking import rank
@@ -28,54 +28,77 @@ def build_table(
     rules: Rules,
     table: TableDef,
     class_id: str | None,
-    held: Sequence[tuple[int, str, dict[str, list[RaceScore]]]],
+    held: Sequence[tuple[int, str, int, dict[str, list[RaceScore]]]],
     to_run: Sequence[RaceToRun],
     adjustments: Sequence[Adjustment],
     cutoff: int,
 ) -> dict:
-    """One table as a JSON-ready dict; `held` is (order, race_id, scores by class) in running order."""
+    """One table as a JSON-ready dict; `held` is (order, race_id, round, scores by class) in running order."""
     classes = (class_id,) if class_id else tuple(c.id for c in rules.classes if not table.classes or c.id in table.classes)
-    people = collect(table, classes, [(race_id, scores) for _, race_id, scores in held], adjustments)
+    people = collect(table, classes, [(race_id, scores) for _, race_id, _, scores in held], adjustments, class_id, cutoff)
     apply_adjustments(people, adjustments, table.kind, class_id, cutoff)
     rule = rules.drop_rule(class_id) if class_id else next((d for d in rules.drops if d.classes is None), None)
-    rule = rule if table.apply_drops else None
-    protected = set(rule.protected_races) if rule else set()
-    droppable = [race_id for _, race_id, _ in held if race_id not in protected]
-    future = [(r.max_score, r.race_id) for r in to_run if r.race_id not in protected]
-    future_always = len(to_run) - len(future)
-    still_to_win = sum(r.max_score for r in to_run)
-    counted = results_that_count(rule, len(held) + len(to_run) if rules.calendar else len(held))
-    best_case = {}
-    for c in people.values():
-        if rule is None:
-            c.settle()
-            best_case[c.id] = c.points + still_to_win
-            continue
-        skip = protected | c.excluded if c.excluded else protected
-        scores = [(r.total, race_id) for race_id, r in c.results.items() if race_id not in skip]
-        missed = len(droppable) - len(scores) - (len(c.excluded.intersection(droppable)) if c.excluded else 0)
-        always = len(held) - len(scores) - missed
-        c.dropped = frozenset(dropped_races(counted, scores, missed, always))
-        c.settle()
-        lost = dropped_races(counted, scores, missed, always + future_always, future)
-        lost_held = sum(c.results[race_id].total for race_id in lost if race_id in c.results)
-        best_case[c.id] = c.gross - lost_held + still_to_win - sum(t for t, race_id in future if race_id in lost) - c.deduction
-    if not rules.calendar:
-        best_case.clear()
+    season = Season(held, to_run, rule if table.apply_drops else None, len(held) + len(to_run) if rules.calendar else len(held))
+    # A team can always field more cars, so without `cars_per_race` nothing bounds what it can score.
+    title_fight = bool(rules.calendar) and (table.kind == "drivers" or table.cars_per_race is not None)
+    best_case = {c.id: season.settle(c) for c in people.values()}
     ranked = rank(list(people.values()), rules.ranking)
-    rows = [_row(pos, shared, c, best_case.get(c.id)) for pos, shared, c in ranked]
-    _gaps_and_title(rows, still_to_win if to_run else None, bool(rules.calendar))
+    rows = [_row(pos, shared, c, best_case[c.id] if title_fight else None) for pos, shared, c in ranked]
+    _gaps_and_title(rows, season.newcomer_best() if to_run else None, title_fight)
     return {
         "table_id": table.id,
         "class_id": class_id or OVERALL,
         "name": table.name,
         "kind": table.kind,
         "after_round": cutoff if held else None,
-        "provisional": any(cars[0].provisional for _, _, by_class in held for cars in by_class.values()),
+        "provisional": any(cars[0].provisional for *_, by_class in held for c in classes if (cars := by_class.get(c))),
         "races_held": len(held),
         "races_remaining": len(to_run),
         "rows": rows,
     }
+
+
+class Season:
+    """The races of one table group, and what counts of them under its drop rule."""
+
+    def __init__(self, held, to_run: Sequence[RaceToRun], rule: DropRule | None, season_races: int) -> None:
+        self.rule = rule
+        self.protected = set(rule.protected_races) if rule else set()
+        self.held = [(race_id, round_) for _, race_id, round_, _ in held]
+        self.to_run = to_run
+        self.future = [(r.max_score, r.race_id) for r in to_run if r.race_id not in self.protected]
+        self.future_always = len(to_run) - len(self.future)
+        self.still_to_win = sum(r.max_score for r in to_run)
+        self.counted = results_that_count(rule, season_races)
+
+    def settle(self, c: Competitor) -> float:
+        """Mark `c`'s dropped results, total them, and return the most `c` can still reach."""
+        if self.rule is None:
+            c.settle()
+            return c.points if c.out_from is not None else c.points + self.still_to_win
+        # A disqualified competitor's season ends at `out_from`: later races are neither theirs to drop nor to count.
+        season = [race_id for race_id, round_ in self.held if c.out_from is None or round_ < c.out_from]
+        droppable = [race_id for race_id in season if race_id not in self.protected and race_id not in c.excluded]
+        scores = [(c.results[race_id].total, race_id) for race_id in droppable if race_id in c.results]
+        missed, always = len(droppable) - len(scores), len(season) - len(droppable)
+        c.dropped = frozenset(dropped_races(self.counted, scores, missed, always))
+        c.settle()
+        if c.out_from is not None:
+            return c.points
+        lost = dropped_races(self.counted, scores, missed, always + self.future_always, self.future)
+        lost_held = sum(c.results[race_id].total for race_id in lost if race_id in c.results)
+        return c.gross - lost_held + self._future_best(lost) - c.deduction
+
+    def newcomer_best(self) -> float:
+        """The most a competitor who has not scored yet can reach (drops limit it too)."""
+        if self.rule is None:
+            return self.still_to_win
+        droppable = [race_id for race_id, _ in self.held if race_id not in self.protected]
+        always = len(self.held) - len(droppable) + self.future_always
+        return self._future_best(dropped_races(self.counted, [], len(droppable), always, self.future))
+
+    def _future_best(self, lost: list[str]) -> float:
+        return self.still_to_win - sum(t for t, race_id in self.future if race_id in lost)
 
 
 def _row(position: int, shared: bool, c: Competitor, max_points: float | None) -> dict:
@@ -105,11 +128,11 @@ def _row(position: int, shared: bool, c: Competitor, max_points: float | None) -
     }
 
 
-def _gaps_and_title(rows: list[dict], still_to_win: float | None, has_calendar: bool) -> None:
+def _gaps_and_title(rows: list[dict], newcomer_best: float | None, has_calendar: bool) -> None:
     """Gaps, and who can still win. A title is clinched only when no rival, listed or not yet
-    scoring (a newcomer could take every remaining point), can still reach the leader."""
+    scoring (a newcomer could take what is left), can still reach the leader."""
     leader = rows[0]["points"] if rows else 0
-    races_left = still_to_win is not None
+    races_left = newcomer_best is not None
     for i, row in enumerate(rows):
         row["gap_to_leader"] = num(leader - row["points"])
         row["gap_to_ahead"] = num(rows[i - 1]["points"] - row["points"]) if i else None
@@ -120,7 +143,7 @@ def _gaps_and_title(rows: list[dict], still_to_win: float | None, has_calendar: 
         else:
             row["can_still_win"] = row["position"] == 1 and not row["disqualified"]
     contenders = sum(row["can_still_win"] for row in rows)
-    newcomer_can_win = races_left and still_to_win >= leader
+    newcomer_can_win = races_left and newcomer_best >= leader
     for row in rows:
         row["clinched"] = (
             has_calendar and row["position"] == 1 and row["can_still_win"] and contenders == 1 and not newcomer_can_win

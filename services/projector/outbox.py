@@ -19,8 +19,9 @@ CHANGED_SCHEMA_VERSION = 1
 
 
 def dumps(obj: object) -> str:
-    """Canonical JSON: sorted keys, no spaces; tables and records are stored in this form."""
-    return json.dumps(obj, sort_keys=True, separators=(",", ":"))
+    """Canonical JSON: sorted keys, no spaces; tables and records are stored in this form.
+    Strict JSON: a non-finite number fails here rather than reach a subscriber's parser."""
+    return json.dumps(obj, sort_keys=True, separators=(",", ":"), allow_nan=False)
 
 
 def changed_event_id(championship_id: str, version: int) -> str:

@@ -106,3 +106,13 @@ def test_a_session_type_must_match_the_calendar():
     record(facts, registered({**small_rules(calendar=calendar), "points": points}))
     with pytest.raises(RuleViolation, match="payload.session_type: race 's1' is a 'sprint' session, not 'race'"):
         record(facts, classified("s1", 1, [car("1", "ann", 1)]))
+
+
+def test_drop_the_worst_needs_a_calendar():
+    with pytest.raises(ValidationError, match="drops.0.drop_worst: needs a calendar"):
+        registered({**small_rules(calendar=[]), "drops": [{"drop_worst": 2}]})
+
+
+def test_points_are_bounded_so_totals_stay_finite():
+    with pytest.raises(ValidationError, match="less than or equal to 100000"):
+        registered(small_rules(points=[{"points": [1e308]}]))

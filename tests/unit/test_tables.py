@@ -203,3 +203,49 @@ def test_championships_never_share_a_table():
 
     assert cup("Drivers of A")["drivers/pro"]["name"] == "Drivers of A"
     assert cup("Drivers of B", championship_id="other-cup")["drivers/pro"]["name"] == "Drivers of B"
+
+
+def test_a_disqualified_driver_keeps_what_they_scored_before_under_drops():
+    # ann 10, 6 then disqualified from round 3 keeping points; the best 3 of 4 count, her season is r1-r2
+    # bob 6, 10, 6, 6: his best three are 22
+    rules = small_rules(drops=[{"best_of": 3}])
+    facts = facts_of(registered(rules), *(wins_for("ann", "bob", round_=n) for n in (1, 3, 4)), wins_for("bob", "ann", round_=2),
+                     adjusted("d", "disqualified", "ann", from_round=3, keep_points=True))
+    assert points(facts) == {"bob": 22, "ann": 16}
+
+
+def test_a_team_without_a_car_limit_has_no_title_fight():
+    tables = [{"id": "teams", "name": "Teams", "kind": "teams", "per_class": False}]
+    facts = facts_of(registered(small_rules(tables=tables)), wins_for("ann", round_=1), wins_for("ann", round_=2))
+    row = standings(facts)["teams/overall"]["rows"][0]
+    assert (row["max_points"], row["can_still_win"], row["clinched"]) == (None, True, False)
+
+
+def test_provisional_only_when_the_table_counts_a_provisional_result():
+    race = classified("r1", 1, [car("1", "ann", 1, class_id="am")], provisional=True)
+    tables = standings(facts_of(registered(small_rules()), race, wins_for("bob", round_=2)))
+    assert (tables["drivers/am"]["provisional"], tables["drivers/pro"]["provisional"]) == (True, False)
+
+
+def test_a_newcomer_cannot_win_what_the_drop_rule_will_not_count():
+    # best 2 of 4, r1 protected: ann 10 (r1) + 10 (r2) = 20 with two races left.
+    # bob 6 + his best other 10 = 16 at most; a newcomer: 0 (r1, protected) + one 10 = 10 at most.
+    facts = facts_of(registered(small_rules(drops=[{"best_of": 2, "protected_races": ["r1"]}])),
+                     wins_for("ann", "bob", round_=1), wins_for("ann", "bob", round_=2))
+    rows = standings(facts)["drivers/pro"]["rows"]
+    fight = [(r["id"], r["points"], r["max_points"], r["clinched"]) for r in rows]
+    assert fight == [("ann", 20, 20, True), ("bob", 12, 16, False)]
+
+
+def test_an_exclusion_reaches_the_team_table_from_its_round_on():
+    tables = [{"id": "drivers", "name": "Drivers"}, {"id": "teams", "name": "Teams", "kind": "teams"}]
+    facts = facts_of(registered(small_rules(tables=tables)), wins_for("ann", round_=1), wins_for("ann", round_=2),
+                     wins_for("ann", round_=3), adjusted("x", "result_excluded", "ann", race_id="r1", from_round=3))
+    assert points(facts, "teams/pro", after_round=2) == {"team-a": 20}
+    assert points(facts, "teams/pro") == {"team-a": 20}  # 30 - the excluded 10
+
+
+def test_a_class_specific_drop_rule_beats_the_general_one():
+    rules = small_rules(drops=[{"best_of": 1}, {"classes": ["pro"], "best_of": 4}])
+    facts = facts_of(registered(rules), wins_for("ann", round_=1), wins_for("ann", round_=2))
+    assert points(facts) == {"ann": 20}
