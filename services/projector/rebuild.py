@@ -16,9 +16,10 @@ The race with the live projector, and the choice made:
   accepted under the rules of their time, and a later rules revision does not undo them. Events
   the projector has not handled yet are left to it, so it still publishes their
   `standings.changed` (had the rebuild applied them, the projector would later see duplicates and
-  announce nothing). With no processed set (a wiped or never-built projection), it applies every
-  valid event of the log, and those events are then duplicates to the projector: nothing is
-  published for them, the version gap tells subscribers to re-read.
+  announce nothing). With no processed set (a wiped or never-built projection), it applies the
+  log as the live projector would (in order, each event against the rules in force, one that
+  breaks them retried after each later registration), and those events are then duplicates to
+  the projector: nothing is published for them, the version gap tells subscribers to re-read.
 - Live commits during the rebuild: the swap WATCHes the championship's facts, tables, processed
   and version keys (the live commit writes them in its MULTI). If the projector commits between
   our read of the processed set and our EXEC, EXEC fails; we read the log on from where the scan
@@ -110,11 +111,22 @@ def _first_of_each_id(events: list[Event]) -> list[Event]:
     return [e for e in events if not (e.event_id in seen or seen.add(e.event_id))]
 
 
-def _registrations_first(events: list[Event]) -> list[Event]:
-    """Log order, but rules before results: the live projector retries events that arrive before
-    their championship's registration (see handler.py), so a result published ahead of the
-    rules is applied live, and must be here too."""
-    return sorted(events, key=lambda e: not isinstance(e, ChampionshipRegistered))  # stable
+def _as_live(facts: dict[str, Event], events: list[Event]) -> tuple[list[str], int]:
+    """Apply `events` in log order as the live projector would: each checked against the rules in
+    force when it comes, and one that breaks them retried after every later registration (live
+    retries it until the rules it needs arrive, see handler.py). Returns the ids handled and how
+    many still break the rules at the end (live dead-letters those)."""
+    handled: list[str] = []
+    waiting: list[Event] = []
+    for event in events:
+        batch = apply_batch(facts, [event])
+        handled += batch.handled
+        waiting += [e for e, _ in batch.violations]
+        if isinstance(event, ChampionshipRegistered) and waiting:
+            retried = apply_batch(facts, waiting)
+            handled += retried.handled
+            waiting = [e for e, _ in retried.violations]
+    return handled, len(waiting)
 
 
 async def rebuild(
@@ -160,10 +172,9 @@ async def _rebuild_one(client: Redis, stream_log: _Log, cid: str) -> RebuildRepo
                 if processed:
                     # What the live projector accepted, under the rules of its time: no re-check.
                     batch = apply_batch(facts, [e for e in events if e.event_id in processed], against_rules=False)
+                    handled, report.skipped = batch.handled, len(batch.violations)
                 else:
-                    batch = apply_batch(facts, _registrations_first(events))
-                handled = batch.handled
-                report.skipped = len(batch.violations)
+                    handled, report.skipped = _as_live(facts, events)
                 report.events = len(handled)
                 tables = render_tables(facts)
                 stored = {k.decode(): v.decode() for k, v in (await pipe.hgetall(live["tables"])).items()}

@@ -130,3 +130,17 @@ async def test_a_reused_event_id_is_a_duplicate_in_the_rebuild_too(redis_url, re
 
     assert not report.changed
     assert await snapshot(redis_client, "cup") == live["cup"]
+
+
+async def test_rebuild_of_a_wiped_projection_after_a_rules_revision(redis_url, redis_client):
+    """The log is applied as live applied it: results accepted under the first rules stay."""
+    s = settings_for(redis_url)
+    early = race("cup", 1, 1, revision=2)  # published ahead of the registration: live retried it
+    live = await live_projection(redis_client, s, [early, *season("cup"), registration("cup", revision=2, rounds=4)])
+    await redis_client.delete(*(key("cup") for key in (keys.facts_key, keys.tables_key, keys.processed_key, keys.version_key)))
+
+    [report] = await rebuild(redis_client, s, "cup")
+
+    after = await snapshot(redis_client, "cup")
+    assert (report.mode, report.skipped) == ("log", 0)
+    assert after["tables"] == live["cup"]["tables"] and after["facts"] == live["cup"]["facts"]
