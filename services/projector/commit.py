@@ -24,13 +24,13 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from redis.asyncio import Redis
 from redis.exceptions import WatchError
 
 from schemas.events import ChampionshipRegistered, Event, parse_stored
 from services.engine import BatchResult, RuleViolation, apply_batch, diff_tables, standings
-from services.engine.memo import Memo
 from services.projector.outbox import dumps, standings_changed
 from services.runtime import keys
 from services.runtime.redis import entry
@@ -48,8 +48,10 @@ class CommitResult:
     attempts: int = 0
 
 
-# Tables are re-read on every commit and parsing is the cost: parsed by their stored bytes.
-TABLES: Memo[dict] = Memo(2_000)
+@lru_cache(maxsize=2_000)
+def stored_table(raw: bytes) -> dict:
+    """A stored table, parsed once per content: tables are re-read on every commit (read-only)."""
+    return json.loads(raw)
 
 
 def load_facts(raw: Mapping[bytes, bytes]) -> dict[str, Event]:
@@ -138,6 +140,7 @@ class _Step:
     """A championship's next state, computed from what was read under WATCH."""
 
     batch: BatchResult
+    facts: dict[str, str] = field(default_factory=dict)  # key -> stored form of the facts that changed
     tables: dict[str, str] = field(default_factory=dict)  # key -> JSON of the tables that changed
     dropped: list[str] = field(default_factory=list)  # tables the rules no longer keep
     version: int | None = None
@@ -149,7 +152,11 @@ async def _next_step(pipe, k: _Keys, fresh: list[Event]) -> _Step:
     step = _Step(apply_batch(facts, fresh))
     if not step.batch.changed:
         return step
-    stored = {key.decode(): TABLES.get(v, lambda v=v: json.loads(v)) for key, v in (await pipe.hgetall(k.tables)).items()}
+    step.facts = {key: dump_event(e) for key, e in step.batch.changed.items()}
+    # Computed from the new facts as every later read parses them, so the engine's memo (keyed by
+    # event objects) finds this round's work again on the next commit.
+    facts.update({key: parse_stored(text.encode()) for key, text in step.facts.items()})
+    stored = {key.decode(): stored_table(v) for key, v in (await pipe.hgetall(k.tables)).items()}
     current = standings(facts)
     # Compared as values (a JSON round trip keeps them equal); only what changed is serialized.
     after = {key: table for key, table in current.items() if stored.get(key) != table}
@@ -166,8 +173,8 @@ async def _next_step(pipe, k: _Keys, fresh: list[Event]) -> _Step:
 def _write(pipe, k: _Keys, step: _Step) -> None:
     """Queue the step as one MULTI/EXEC: facts, tables, processed ids, version and the outbox record."""
     pipe.multi()
-    if step.batch.changed:
-        pipe.hset(k.facts, mapping={key: dump_event(e) for key, e in step.batch.changed.items()})
+    if step.facts:
+        pipe.hset(k.facts, mapping=step.facts)
     if step.tables:
         pipe.hset(k.tables, mapping=step.tables)
     if step.dropped:
