@@ -32,24 +32,21 @@ from __future__ import annotations
 
 import itertools
 import uuid
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import structlog
-from pydantic import ValidationError
 from redis.asyncio import Redis
 from redis.exceptions import WatchError
 
-from schemas.events import ChampionshipRegistered, Event, parse_event
+from schemas.events import Event
 from services.engine import apply_batch
 from services.projector.commit import current_version, dump_event, render_tables
+from services.projector.replay import EventLog, Progress, first_of_each_id, replay_as_live
 from services.runtime import keys
-from services.runtime.redis import DATA_FIELD
 from services.runtime.settings import Settings
 
 log = structlog.get_logger("standings.rebuild")
 
-Progress = Callable[[int, int], None]  # (entries read, entries in the log when the rebuild started)
 MAX_ATTEMPTS = 50
 TEMP_TTL_MS = 3_600_000
 
@@ -66,69 +63,6 @@ class RebuildReport:
     attempts: int = 0
 
 
-@dataclass
-class _Log:
-    """The event log as read so far, by championship, in stream order."""
-
-    client: Redis
-    settings: Settings
-    progress: Progress | None
-    page_size: int
-    total: int = 0
-    read: int = 0
-    invalid: int = 0
-    last_id: str | None = None
-    events: dict[str, list[Event]] = field(default_factory=dict)
-    ids: dict[str, set[str]] = field(default_factory=dict)
-
-    async def read_on(self) -> None:
-        """Read from after the last entry read to the current end of the stream."""
-        while True:
-            start = "-" if self.last_id is None else f"({self.last_id}"
-            page = await self.client.xrange(self.settings.events_stream, min=start, count=self.page_size)
-            if not page:
-                return
-            for sid, fields in page:
-                self.last_id = sid.decode() if isinstance(sid, bytes) else sid
-                raw = fields.get(DATA_FIELD.encode(), fields.get(DATA_FIELD))
-                try:
-                    event = parse_event(raw) if raw is not None else None
-                except ValidationError:
-                    event = None
-                if event is None:
-                    self.invalid += 1
-                    continue
-                self.events.setdefault(event.championship_id, []).append(event)
-                self.ids.setdefault(event.championship_id, set()).add(event.event_id)
-            self.read += len(page)
-            if self.progress is not None:
-                self.progress(self.read, max(self.total, self.read))
-
-
-def _first_of_each_id(events: list[Event]) -> list[Event]:
-    """Log order, each event id once: a reused id is a duplicate live, so it is here."""
-    seen: set[str] = set()
-    return [e for e in events if not (e.event_id in seen or seen.add(e.event_id))]
-
-
-def _as_live(facts: dict[str, Event], events: list[Event]) -> tuple[list[str], int]:
-    """Apply `events` in log order as the live projector would: each checked against the rules in
-    force when it comes, and one that breaks them retried after every later registration (live
-    retries it until the rules it needs arrive, see handler.py). Returns the ids handled and how
-    many still break the rules at the end (live dead-letters those)."""
-    handled: list[str] = []
-    waiting: list[Event] = []
-    for event in events:
-        batch = apply_batch(facts, [event])
-        handled += batch.handled
-        waiting += [e for e, _ in batch.violations]
-        if isinstance(event, ChampionshipRegistered) and waiting:
-            retried = apply_batch(facts, waiting)
-            handled += retried.handled
-            waiting = [e for e, _ in retried.violations]
-    return handled, len(waiting)
-
-
 async def rebuild(
     client: Redis,
     settings: Settings,
@@ -138,7 +72,7 @@ async def rebuild(
     page_size: int = 1000,
 ) -> list[RebuildReport]:
     """Rebuild one championship's projection, or every championship's; see the module doc."""
-    stream_log = _Log(client, settings, progress, page_size, total=await client.xlen(settings.events_stream))
+    stream_log = EventLog(client, settings, progress, page_size, total=await client.xlen(settings.events_stream))
     await stream_log.read_on()
     if championship_id is not None:
         cids = [championship_id]
@@ -150,7 +84,7 @@ async def rebuild(
     return reports
 
 
-async def _rebuild_one(client: Redis, stream_log: _Log, cid: str) -> RebuildReport:
+async def _rebuild_one(client: Redis, stream_log: EventLog, cid: str) -> RebuildReport:
     live = {
         "facts": keys.facts_key(cid),
         "tables": keys.tables_key(cid),
@@ -168,13 +102,13 @@ async def _rebuild_one(client: Redis, stream_log: _Log, cid: str) -> RebuildRepo
                     await stream_log.read_on()  # the projector is ahead of our scan: catch up
                 report = RebuildReport(cid, mode="processed" if processed else "log", attempts=attempt)
                 facts: dict[str, Event] = {}
-                events = _first_of_each_id(stream_log.events.get(cid, []))
+                events = first_of_each_id(stream_log.events.get(cid, []))
                 if processed:
                     # What the live projector accepted, under the rules of its time: no re-check.
                     batch = apply_batch(facts, [e for e in events if e.event_id in processed], against_rules=False)
                     handled, report.skipped = batch.handled, len(batch.violations)
                 else:
-                    handled, report.skipped = _as_live(facts, events)
+                    handled, report.skipped = replay_as_live(facts, events)
                 report.events = len(handled)
                 tables = render_tables(facts)
                 stored = {k.decode(): v.decode() for k, v in (await pipe.hgetall(live["tables"])).items()}
