@@ -65,6 +65,7 @@ class Season:
         self.rule = rule
         self.protected = set(rule.protected_races) if rule else set()
         self.held = [(race_id, round_) for _, race_id, round_, _ in held]
+        self.droppable = [race_id for race_id, _ in self.held if race_id not in self.protected]
         self.to_run = to_run
         self.future = [(r.max_score, r.race_id) for r in to_run if r.race_id not in self.protected]
         self.future_always = len(to_run) - len(self.future)
@@ -76,11 +77,15 @@ class Season:
         if self.rule is None:
             c.settle()
             return c.points if c.out_from is not None else c.points + self.still_to_win
-        # A disqualified competitor's season ends at `out_from`: later races are neither theirs to drop nor to count.
-        season = [race_id for race_id, round_ in self.held if c.out_from is None or round_ < c.out_from]
-        droppable = [race_id for race_id in season if race_id not in self.protected and race_id not in c.excluded]
-        scores = [(c.results[race_id].total, race_id) for race_id in droppable if race_id in c.results]
-        missed, always = len(droppable) - len(scores), len(season) - len(droppable)
+        season, droppable = len(self.held), self.droppable
+        if c.out_from is not None or c.excluded:
+            # A disqualified competitor's season ends at `out_from`: later races are neither theirs
+            # to drop nor to count. An excluded result always counts (as zero).
+            own = [race_id for race_id, round_ in self.held if c.out_from is None or round_ < c.out_from]
+            season, droppable = len(own), [r for r in own if r not in self.protected and r not in c.excluded]
+        results = c.results
+        scores = [(results[race_id].total, race_id) for race_id in droppable if race_id in results]
+        missed, always = len(droppable) - len(scores), season - len(droppable)
         c.dropped = frozenset(dropped_races(self.counted, scores, missed, always))
         c.settle()
         if c.out_from is not None:
@@ -93,9 +98,8 @@ class Season:
         """The most a competitor who has not scored yet can reach (drops limit it too)."""
         if self.rule is None:
             return self.still_to_win
-        droppable = [race_id for race_id, _ in self.held if race_id not in self.protected]
-        always = len(self.held) - len(droppable) + self.future_always
-        return self._future_best(dropped_races(self.counted, [], len(droppable), always, self.future))
+        always = len(self.held) - len(self.droppable) + self.future_always
+        return self._future_best(dropped_races(self.counted, [], len(self.droppable), always, self.future))
 
     def _future_best(self, lost: list[str]) -> float:
         return self.still_to_win - sum(t for t, race_id in self.future if race_id in lost)
