@@ -7,7 +7,8 @@ and the reason, e.g. ``tables.2.classes.0: unknown class 'gt3'``.
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from functools import cached_property
+from typing import Annotated, Literal, NamedTuple
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
@@ -96,6 +97,15 @@ class Ranking(_Strict):
     )
 
 
+class Scheduled(NamedTuple):
+    """A race of the calendar, with where it stands in the season."""
+
+    order: int  # running order in the season
+    round: int
+    track: str
+    race: RaceDef
+
+
 class ClassDef(_Strict):
     id: Slug = Field(description="Class id used in results, e.g. 'pro'.")
     name: str = Field(description="Display name, e.g. 'Pro-Am'.")
@@ -139,6 +149,16 @@ class Rules(_Strict):
                 if self.calendar and race_id not in race_ids:
                     raise ValueError(f"drops.{i}.protected_races: race {race_id!r} is not in the calendar")
         return self
+
+    @cached_property
+    def schedule(self) -> dict[str, Scheduled]:
+        """Race id -> its place in the calendar, in running order (computed once per rules)."""
+        races = ((r, race) for r in self.calendar for race in r.races)
+        return {race.race_id: Scheduled(i, r.round, r.track, race) for i, (r, race) in enumerate(races)}
+
+    @cached_property
+    def class_ids(self) -> frozenset[str]:
+        return frozenset(c.id for c in self.classes)
 
     def points_table(self, session_type: str, class_id: str) -> PointsTable | None:
         """The table naming this class for the session type, else the one for every class."""

@@ -101,16 +101,16 @@ def check(facts: Mapping[str, Event], event: Event) -> None:
     rules = rules_of(facts)
     if rules is None:
         raise RuleViolation("championship_id", f"unknown championship {event.championship_id!r}: register its rules first")
-    classes = {c.id for c in rules.classes}
-    calendar = {race.race_id: r for r in rules.calendar for race in r.races}
+    classes, calendar = rules.class_ids, rules.schedule
     p = event.payload
     if isinstance(event, RaceClassified):
         _check_race(calendar, p.race_id, p.round)
-        if calendar and p.track is not None and p.track != calendar[p.race_id].track:
-            raise RuleViolation("payload.track", f"race {p.race_id!r} is at {calendar[p.race_id].track!r}, not {p.track!r}")
-        scheduled = calendar and next(r.session_type for r in calendar[p.race_id].races if r.race_id == p.race_id)
-        if scheduled and p.session_type != scheduled:
-            raise RuleViolation("payload.session_type", f"race {p.race_id!r} is a {scheduled!r} session, not {p.session_type!r}")
+        at = calendar.get(p.race_id)
+        if at and p.track is not None and p.track != at.track:
+            raise RuleViolation("payload.track", f"race {p.race_id!r} is at {at.track!r}, not {p.track!r}")
+        if at and p.session_type != at.race.session_type:
+            kind = at.race.session_type
+            raise RuleViolation("payload.session_type", f"race {p.race_id!r} is a {kind!r} session, not {p.session_type!r}")
         for i, car in enumerate(p.entries):
             if car.class_id not in classes:
                 raise _unknown_class(f"payload.entries.{i}.class_id", car.class_id, classes)
@@ -124,7 +124,7 @@ def check(facts: Mapping[str, Event], event: Event) -> None:
         raise _unknown_class("payload.class_id", p.class_id, classes)
 
 
-def _unknown_class(field: str, class_id: str, classes: set[str]) -> RuleViolation:
+def _unknown_class(field: str, class_id: str, classes: frozenset[str]) -> RuleViolation:
     return RuleViolation(field, f"unknown class {class_id!r} (known: {', '.join(sorted(classes))})")
 
 

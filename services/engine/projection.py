@@ -51,7 +51,7 @@ def standings(facts: Mapping[str, Event], after_round: int | None = None) -> dic
 
 
 def _held_races(rules: Rules, facts: Mapping[str, Event]) -> list[HeldRace]:
-    calendar = {race.race_id: (i, r.track) for i, (r, race) in enumerate((r, race) for r in rules.calendar for race in r.races)}
+    calendar = rules.schedule
     classified: list[tuple[str, Event]] = []
     awards: dict[str, list[tuple[str, Event]]] = {}
     for key, event in facts.items():
@@ -66,7 +66,8 @@ def _held_races(rules: Rules, facts: Mapping[str, Event]) -> list[HeldRace]:
         given = [e for _, e in sorted(awards.get(race.race_id, ()), key=lambda ke: ke[0])]
         inputs = (facts["rules"], event, *given)
         scores = SCORED.get(inputs, lambda race=race, given=given: _scored_by_class(rules, race, given))
-        held.append(HeldRace(order, race, calendar.get(race.race_id, (0, race.track))[1], scores, inputs))
+        at = calendar.get(race.race_id)
+        held.append(HeldRace(order, race, at.track if at else race.track, scores, inputs))
     return held
 
 
@@ -97,9 +98,9 @@ def _build(rules, table, class_id, races, held: list[HeldRace], adjustments: lis
     done = {h.race.race_id for h in races if h.race.round <= cutoff}
     cars = table.cars_per_race or 1  # teams without a limit have no title fight: tables.build_table
     to_run = [
-        RaceToRun(race.race_id, 10_000 + order, _max_race_score(rules, table, class_id, race, cars))
-        for order, (round_def, race) in enumerate((r, race) for r in rules.calendar for race in r.races)
-        if race.race_id not in done and counts(round_def.round, round_def.track)
+        RaceToRun(race_id, 10_000 + at.order, _max_race_score(rules, table, class_id, at.race, cars))
+        for race_id, at in rules.schedule.items()
+        if race_id not in done and counts(at.round, at.track)
     ]
     scored = [(h.order, h.race.race_id, h.race.round, h.scores) for h in held]
     return build_table(rules, table, class_id, scored, to_run, adjustments, cutoff)

@@ -56,7 +56,8 @@ def race_factor(rules: Rules, race: RaceClassification) -> float:
     """Stewards' override, else the calendar factor times the short-race factor."""
     if race.points_factor is not None:
         return race.points_factor
-    factor = next((r.factor for rd in rules.calendar for r in rd.races if r.race_id == race.race_id), 1.0)
+    at = rules.schedule.get(race.race_id)
+    factor = at.race.factor if at else 1.0
     for short in sorted(rules.short_race, key=lambda s: s.below_distance_pct):
         if race.distance_pct < short.below_distance_pct:
             return factor * short.factor
