@@ -1,9 +1,10 @@
 """Engine benchmark: recompute one class table of 40 drivers after 20 races.
 
 Run: python -m bench.bench_engine
-Reports medians for a cold recompute (every race scored from scratch) and a warm one (race
-scores memoized, as in the live projector where one event changes one race), each as a ratio to
-a baseline measured in the same run: a bare dict loop summing the same 800 results' points.
+Reports medians for a cold recompute (every race scored from scratch, as `standings(facts)`) and
+a live one (a `Championship` state, whose memory lends the unchanged races and the previous
+round's table, as in the projector where one event changes one race), each as a ratio to a
+baseline measured in the same run: a bare dict loop summing the same 800 results' points.
 """
 
 from __future__ import annotations
@@ -12,9 +13,7 @@ import random
 import statistics
 import time
 
-import services.engine.projection as engine
-from services.engine import record, standings
-from services.engine.tables import RaceToRun, build_table
+from services.engine import Championship, record, standings
 from tests.builders import award, car, classified, registered
 
 DRIVERS, RACES = 40, 20
@@ -60,30 +59,16 @@ def baseline(results: list[tuple[str, int]]) -> dict:
 def main() -> None:
     facts = season()
     results = [(c.driver_id, c.position) for k, e in facts.items() if k.startswith("race:") for c in e.payload.entries]
-    rules = facts["rules"].payload.rules
-    standings(facts)
-    scored = [(h.order, h.race.race_id, h.race.round, h.scores) for h in engine._held_races(rules, facts)]
-    to_run = [RaceToRun(f"r{n:02d}", 1000 + n, 28.0) for n in range(RACES + 1, RACES + 5)]
+    state = Championship(facts)
     # Live: race 20's result arrives (a new revision each time); the other races and the table
-    # after round 19 are remembered from the previous call, as in the projector.
+    # after round 19 are lent by the state's memory, as in the projector.
     entries = [c.model_dump() for c in facts["race:r20"].payload.entries]
     arrivals = iter([classified("r20", 20, entries, revision=n) for n in range(2, LIVE_RUNS + 2)])
 
-    def live():
-        record(facts, next(arrivals))
-        standings(facts)
-
-    def cold():
-        for memo in (engine.SCORED, engine.BUILT):
-            memo.clear()
-        standings(facts)
-
     cases = [
         ("baseline: dict loop summing the 800 results", median_us(lambda: baseline(results), 2000)),
-        ("table step: the class table from scored races", median_us(
-            lambda: build_table(rules, rules.tables[0], "pro", scored, to_run, [], RACES), 500)),
-        ("live: race 20 arrives, scored, table rebuilt", median_us(live, LIVE_RUNS)),
-        ("cold: nothing remembered (a rebuild)", median_us(cold, 100)),
+        ("live: race 20 arrives, scored, table rebuilt", median_us(lambda: state.apply([next(arrivals)]), LIVE_RUNS)),
+        ("cold: nothing remembered (a rebuild)", median_us(lambda: standings(state.facts), 100)),
     ]
     base = cases[0][1]
     print(f"one class table, {DRIVERS} drivers after {RACES} races (median of repeated runs, one core)")

@@ -9,7 +9,6 @@ arrival order; equal revisions are decided by the larger `event_id`.
 from __future__ import annotations
 
 from datetime import datetime
-from functools import lru_cache
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, model_validator
@@ -192,10 +191,8 @@ def parse_event(data: str | bytes | dict[str, Any]) -> Event:
     return EVENT_ADAPTER.validate_json(data)
 
 
-@lru_cache(maxsize=20_000)
 def parse_stored(raw: bytes) -> Event:
-    """Parse an event read back from Redis. The same bytes give the same immutable object, so
-    what is derived from an event object (the engine's memo) is found again on the next read."""
+    """Parse an event read back from the projection (stored by the projector, so valid when written)."""
     return parse_event(raw)
 
 

@@ -45,53 +45,51 @@ class Competitor:
         self.points = round(gross - dropped - self.deduction, 3)
 
 
-def collect(
-    table: TableDef,
-    classes: tuple[str, ...],
-    races: Sequence[tuple[str, dict[str, list[RaceScore]]]],
-    adjustments: Iterable[Adjustment],
-    class_id: str | None,
-    cutoff: int,
-) -> dict[str, Competitor]:
-    """The competitors of one table group from the scored races it counts, in running order.
+Entry = tuple[str, str, str, RaceScore]  # (competitor id, name, class id, what they scored)
 
-    `races` give each race's non-guest scores by class; `classes` are the group's, in the rules' order.
 
-    A driver's excluded result is left out of the team's sum too: the car's result is void.
+def race_entries(table: TableDef, classes: tuple[str, ...], by_class: dict[str, list[RaceScore]],
+                 void: frozenset[str]) -> list[Entry]:
+    """Who one race credits in one table group, in class order; `by_class` holds its non-guest scores.
+
+    Drivers: every driver of a car (the table's driver list permitting). Teams: each team once, its
+    counted cars summed (see `team_score`); a car whose driver is in `void` (the result was excluded)
+    counts for nothing: the car's result is void.
     """
-    void = {
-        (a.race_id, a.subject_id)
-        for a in adjustments
-        if a.kind == "result_excluded" and a.subject == "driver" and not a.withdrawn and a.from_round <= cutoff
-        and (a.class_id is None or class_id is None or a.class_id == class_id)
-    }
+    mine = by_class.get(classes[0], ()) if len(classes) == 1 else [s for c in classes for s in by_class.get(c, ())]
+    if table.kind == "drivers":
+        only = table.drivers
+        return [(driver_id, name, s.class_id, s) for s in mine for driver_id, name in s.drivers
+                if only is None or driver_id in only]
+    by_team: dict[str, list[RaceScore]] = {}
+    for s in mine:
+        if s.drivers[0][0] not in void:
+            by_team.setdefault(s.team_id, []).append(s)
+    entries = []
+    for team_id, cars in by_team.items():
+        cars.sort(key=lambda s: (-s.total, s.class_position))
+        entries.append((team_id, cars[0].team_name, cars[0].class_id,
+                        team_score(cars[: table.cars_per_race] if table.cars_per_race else cars)))
+    return entries
+
+
+def collect(kind: str, races: Sequence[tuple[str, list[Entry]]]) -> dict[str, Competitor]:
+    """The competitors of one table group from the entries of the races it counts, in running order.
+
+    A name is the one of the competitor's last race; so are a driver's car, team and class (a team
+    keeps the class it first scored in).
+    """
     people: dict[str, Competitor] = {}
-    only = table.drivers
-    for race_id, by_class in races:
-        mine = by_class.get(classes[0], ()) if len(classes) == 1 else [s for c in classes for s in by_class.get(c, ())]
-        if table.kind == "drivers":
-            for s in mine:
-                for driver_id, name in s.drivers:
-                    if only is None or driver_id in only:
-                        c = people.get(driver_id)
-                        if c is None:
-                            c = people[driver_id] = Competitor(driver_id, name, s.class_id)
-                        c.results[race_id] = s
-        else:
-            by_team: dict[str, list[RaceScore]] = {}
-            for s in mine:
-                if (race_id, s.drivers[0][0]) not in void:
-                    by_team.setdefault(s.team_id, []).append(s)
-            for team_id, cars in by_team.items():
-                cars.sort(key=lambda s: (-s.total, s.class_position))
-                c = people.setdefault(team_id, Competitor(team_id, cars[0].team_name, cars[0].class_id))
-                c.name = cars[0].team_name
-                c.results[race_id] = team_score(cars[: table.cars_per_race] if table.cars_per_race else cars)
-    if table.kind == "drivers":  # a driver's name, car and team are those of their last race
-        for c in people.values():
-            s = c.results[next(reversed(c.results))]
-            c.name = next(name for driver_id, name in s.drivers if driver_id == c.id)
-            c.car_number, c.team_name, c.class_id = s.car_number, s.team_name, s.class_id
+    drivers = kind == "drivers"
+    for race_id, entries in races:
+        for competitor_id, name, class_id, s in entries:
+            c = people.get(competitor_id)
+            if c is None:
+                c = people[competitor_id] = Competitor(competitor_id, name, class_id)
+            c.results[race_id] = s
+            c.name = name
+            if drivers:
+                c.car_number, c.team_name, c.class_id = s.car_number, s.team_name, s.class_id
     return people
 
 

@@ -7,15 +7,11 @@ from typing import NamedTuple
 
 from schemas.events import Adjustment, Event, RaceClassification
 from schemas.rules import RaceDef, Rules, TableDef
+from services.engine.competitors import race_entries
 from services.engine.facts import rules_of
-from services.engine.memo import Memo
+from services.engine.memory import Memory
 from services.engine.scoring import RaceScore, score_race
-from services.engine.tables import RaceToRun, build_table
-
-# Live, a new event changes one race: the other races' scores and the previous round's tables
-# are the same as last time, so they are remembered, keyed by the events they were computed from.
-SCORED: Memo[dict[str, list[RaceScore]]] = Memo(20_000)
-BUILT: Memo[dict] = Memo(5_000)
+from services.engine.tables import Counted, RaceToRun, build_table
 
 
 class HeldRace(NamedTuple):
@@ -23,19 +19,21 @@ class HeldRace(NamedTuple):
     race: RaceClassification
     track: str | None
     scores: dict[str, list[RaceScore]]  # class id -> the non-guest cars' scores, in class order
-    inputs: tuple[Event, ...]  # the events this race's scores were derived from: rules, result, awards
 
 
-def standings(facts: Mapping[str, Event], after_round: int | None = None) -> dict[str, dict]:
+def standings(facts: Mapping[str, Event], after_round: int | None = None, memory: Memory | None = None) -> dict[str, dict]:
     """Every table the rules keep, keyed "table_id/class_id", as of `after_round` (default: latest).
 
     Pure and deterministic: the same facts give the same tables, byte for byte once serialized
-    with sorted keys, whatever order the facts were recorded in.
+    with sorted keys, whatever order the facts were recorded in. `memory` (one per championship)
+    lends the results of earlier calls whose input events are unchanged: the tables are the same
+    with or without it, only cheaper (see `services.engine.memory`).
     """
+    memory = memory if memory is not None else Memory()
     rules = rules_of(facts)
     if rules is None:
         return {}
-    races = _held_races(rules, facts)
+    races = _held_races(rules, facts, memory)
     last = max((h.race.round for h in races), default=0)
     cutoff = last if after_round is None else min(after_round, last)
     previous = max((h.race.round for h in races if h.race.round < cutoff), default=None)
@@ -44,13 +42,15 @@ def standings(facts: Mapping[str, Event], after_round: int | None = None) -> dic
     for table in rules.tables:
         classes = [c.id for c in rules.classes if not table.classes or c.id in table.classes] if table.per_class else [None]
         for class_id in classes:
-            current = _table(rules, facts["rules"], table, class_id, races, adjustments, cutoff)
-            before = _table(rules, facts["rules"], table, class_id, races, adjustments, previous) if previous else None
-            tables[f"{current['table_id']}/{current['class_id']}"] = _with_moves(current, before)
+            current = _table(rules, facts["rules"], table, class_id, races, adjustments, cutoff, memory)
+            before = _table(rules, facts["rules"], table, class_id, races, adjustments, previous, memory) if previous else None
+            key = f"{current['table_id']}/{current['class_id']}"
+            tables[key] = memory.recall(("moves", key), (current, before), lambda c=current, b=before: _with_moves(c, b))
+    memory.forget_rounds_except({cutoff, previous})
     return tables
 
 
-def _held_races(rules: Rules, facts: Mapping[str, Event]) -> list[HeldRace]:
+def _held_races(rules: Rules, facts: Mapping[str, Event], memory: Memory) -> list[HeldRace]:
     calendar = rules.schedule
     classified: list[tuple[str, Event]] = []
     awards: dict[str, list[tuple[str, Event]]] = {}
@@ -65,9 +65,10 @@ def _held_races(rules: Rules, facts: Mapping[str, Event]) -> list[HeldRace]:
         race = event.payload
         given = [e for _, e in sorted(awards.get(race.race_id, ()), key=lambda ke: ke[0])]
         inputs = (facts["rules"], event, *given)
-        scores = SCORED.get(inputs, lambda race=race, given=given: _scored_by_class(rules, race, given))
+        scores = memory.recall(("race", race.race_id), inputs,
+                               lambda race=race, given=given: _scored_by_class(rules, race, given))
         at = calendar.get(race.race_id)
-        held.append(HeldRace(order, race, at.track if at else race.track, scores, inputs))
+        held.append(HeldRace(order, race, at.track if at else race.track, scores))
     return held
 
 
@@ -81,29 +82,68 @@ def _scored_by_class(rules: Rules, race: RaceClassification, awards: list[Event]
     return by_class
 
 
-def _table(rules, registration, table: TableDef, class_id, races: list[HeldRace], adjustments: list[Event], cutoff: int) -> dict:
-    def counts(round_: int, track: str | None) -> bool:
-        return (table.rounds is None or round_ in table.rounds) and (table.tracks is None or track in table.tracks)
-
-    held = [h for h in races if h.race.round <= cutoff and counts(h.race.round, h.track)]
-    inputs = (registration, *adjustments, *(e for h in held for e in h.inputs))
-    return BUILT.get(
+def _table(rules, registration, table: TableDef, class_id, races: list[HeldRace], adjustments: list[Event], cutoff: int,
+           memory: Memory) -> dict:
+    held = [h for h in races if h.race.round <= cutoff and _counts(table, h.race.round, h.track)]
+    inputs = (registration, *adjustments, *(h.scores for h in held))  # a race's scores are new when its events are
+    return memory.recall(
+        ("table", table.id, class_id, cutoff),
         inputs,
-        lambda: _build(rules, table, class_id, races, held, [e.payload for e in adjustments], cutoff, counts),
-        tag=(table.id, class_id, cutoff),
+        lambda: _build(rules, registration, table, class_id, races, held, [e.payload for e in adjustments], cutoff, memory),
     )
 
 
-def _build(rules, table, class_id, races, held: list[HeldRace], adjustments: list[Adjustment], cutoff, counts) -> dict:
+def _build(rules, registration, table, class_id, races, held: list[HeldRace], adjustments: list[Adjustment], cutoff,
+           memory: Memory) -> dict:
     done = {h.race.race_id for h in races if h.race.round <= cutoff}
+    calendar = memory.recall(("calendar", table.id, class_id), (registration,), lambda: _calendar(rules, table, class_id))
+    to_run = [race for race in calendar if race.race_id not in done]
+    classes = (class_id,) if class_id else tuple(c.id for c in rules.classes if not table.classes or c.id in table.classes)
+    void = _void_results(table, adjustments, class_id, cutoff)
+    counted = [
+        memory.recall(
+            ("counted", table.id, class_id, h.race.race_id, void.get(h.race.race_id, _NONE)),
+            (h.scores,),
+            lambda h=h: _counted(table, classes, h, void.get(h.race.race_id, _NONE)),
+        )
+        for h in held
+    ]
+    return build_table(rules, table, class_id, counted, to_run, adjustments, cutoff)
+
+
+_NONE: frozenset[str] = frozenset()
+
+
+def _counted(table: TableDef, classes: tuple[str, ...], h: HeldRace, void: frozenset[str]) -> Counted:
+    provisional = any(cars[0].provisional for c in classes if (cars := h.scores.get(c)))
+    return Counted(h.race.race_id, h.race.round, provisional, race_entries(table, classes, h.scores, void))
+
+
+def _void_results(table: TableDef, adjustments: list[Adjustment], class_id: str | None, cutoff: int) -> dict[str, frozenset[str]]:
+    """Race id -> drivers whose result there is excluded: their car counts for nothing in a team table."""
+    if table.kind == "drivers":
+        return {}
+    void: dict[str, frozenset[str]] = {}
+    for a in adjustments:
+        if (a.kind == "result_excluded" and a.subject == "driver" and not a.withdrawn and a.from_round <= cutoff
+                and (a.class_id is None or class_id is None or a.class_id == class_id)):
+            void[a.race_id] = void.get(a.race_id, _NONE) | {a.subject_id}
+    return void
+
+
+def _calendar(rules: Rules, table: TableDef, class_id: str | None) -> list[RaceToRun]:
+    """The calendar's races the table counts, each with the most one competitor can score in it."""
     cars = table.cars_per_race or 1  # teams without a limit have no title fight: tables.build_table
-    to_run = [
+    return [
         RaceToRun(race_id, 10_000 + at.order, _max_race_score(rules, table, class_id, at.race, cars))
         for race_id, at in rules.schedule.items()
-        if race_id not in done and counts(at.round, at.track)
+        if _counts(table, at.round, at.track)
     ]
-    scored = [(h.order, h.race.race_id, h.race.round, h.scores) for h in held]
-    return build_table(rules, table, class_id, scored, to_run, adjustments, cutoff)
+
+
+def _counts(table: TableDef, round_: int, track: str | None) -> bool:
+    """Whether the table counts a race of this round at this track (ANDIAL Cup: some tracks only)."""
+    return (table.rounds is None or round_ in table.rounds) and (table.tracks is None or track in table.tracks)
 
 
 def _max_race_score(rules: Rules, table: TableDef, class_id: str | None, race: RaceDef, cars: int) -> float:

@@ -4,15 +4,25 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from schemas.events import Adjustment
 from schemas.rules import DropRule, Rules, TableDef
-from services.engine.competitors import Competitor, apply_adjustments, collect
+from services.engine.competitors import Competitor, Entry, apply_adjustments, collect
 from services.engine.drops import dropped_races, results_that_count
 from services.engine.ranking import rank
-from services.engine.scoring import RaceScore, num
+from services.engine.scoring import num
 
 OVERALL = "overall"
+
+
+class Counted(NamedTuple):
+    """A held race as one table group counts it."""
+
+    race_id: str
+    round: int
+    provisional: bool  # a result of the group's classes in it is provisional
+    entries: list[Entry]  # see competitors.race_entries
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,14 +38,13 @@ def build_table(
     rules: Rules,
     table: TableDef,
     class_id: str | None,
-    held: Sequence[tuple[int, str, int, dict[str, list[RaceScore]]]],
+    held: Sequence[Counted],
     to_run: Sequence[RaceToRun],
     adjustments: Sequence[Adjustment],
     cutoff: int,
 ) -> dict:
-    """One table as a JSON-ready dict; `held` is (order, race_id, round, scores by class) in running order."""
-    classes = (class_id,) if class_id else tuple(c.id for c in rules.classes if not table.classes or c.id in table.classes)
-    people = collect(table, classes, [(race_id, scores) for _, race_id, _, scores in held], adjustments, class_id, cutoff)
+    """One table as a JSON-ready dict; `held` are the races it counts, in running order."""
+    people = collect(table.kind, [(h.race_id, h.entries) for h in held])
     apply_adjustments(people, adjustments, table.kind, class_id, cutoff)
     rule = rules.drop_rule(class_id) if class_id else next((d for d in rules.drops if d.classes is None), None)
     season = Season(held, to_run, rule if table.apply_drops else None, len(held) + len(to_run) if rules.calendar else len(held))
@@ -51,7 +60,7 @@ def build_table(
         "name": table.name,
         "kind": table.kind,
         "after_round": cutoff if held else None,
-        "provisional": any(cars[0].provisional for *_, by_class in held for c in classes if (cars := by_class.get(c))),
+        "provisional": any(h.provisional for h in held),
         "races_held": len(held),
         "races_remaining": len(to_run),
         "rows": rows,
@@ -64,7 +73,7 @@ class Season:
     def __init__(self, held, to_run: Sequence[RaceToRun], rule: DropRule | None, season_races: int) -> None:
         self.rule = rule
         self.protected = set(rule.protected_races) if rule else set()
-        self.held = [(race_id, round_) for _, race_id, round_, _ in held]
+        self.held = [(h.race_id, h.round) for h in held]
         self.droppable = [race_id for race_id, _ in self.held if race_id not in self.protected]
         self.to_run = to_run
         self.future = [(r.max_score, r.race_id) for r in to_run if r.race_id not in self.protected]
