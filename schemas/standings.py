@@ -1,11 +1,18 @@
 """The output contract: tables and the `standings.changed` event subscribers receive.
 
 The engine builds these shapes as plain dicts (fast, JSON-ready); these models document them
-for the JSON Schema / AsyncAPI documents and validate them in the contract tests.
+for the JSON Schema documents and validate them in the contract tests.
+
+`standings.changed` is compact since schema version 2: it carries what changed, not the tables.
+The full tables are in the hash `standings:{cid}:tables` (field `"table_id/class_id"`), and the
+gateway's SSE `change` events carry the changed ones. Records of version 1 carried them in
+`payload.tables`; `read_changed` upcasts such a record when it is read, never rewriting it.
 """
 
 from __future__ import annotations
 
+import json
+from dataclasses import dataclass
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -89,7 +96,7 @@ class LeaderChange(_Out):
 
 
 class TableChange(_Out):
-    table: str = Field(description="'table_id/class_id'.")
+    table: str = Field(description="'table_id/class_id': the field of the full table in the hash standings:{cid}:tables.")
     table_id: str
     class_id: str
     moves: list[Move]
@@ -101,10 +108,56 @@ class TableChange(_Out):
 class ChangePayload(_Out):
     version: int = Field(ge=1, description="Per championship, only increases; a gap means a missed change.")
     causes: list[str] = Field(description="event_id of the events behind this change.")
-    tables: list[Table] = Field(description="Every table that changed, in full.")
-    changes: list[TableChange]
+    changes: list[TableChange] = Field(
+        description="One entry per table that changed. The full tables are not carried: read them from the hash "
+        "standings:{cid}:tables (HGET/HMGET by `table`), where they may already be at a later version, or from "
+        "the gateway (GET /championships/{cid}/standings; its SSE `change` events carry them).")
+
+
+CHANGED_SCHEMA_VERSION = 2
 
 
 class StandingsChanged(Envelope):
     type: Literal["standings.changed"] = "standings.changed"
+    schema_version: Literal[2] = Field(
+        CHANGED_SCHEMA_VERSION, description="2: compact, the diff only. Records of version 1 (written before) also "
+        "carried every changed table in full in `payload.tables`: a reader takes that field out (or uses it: those "
+        "are the tables as of the record's version) and reads the rest as version 2.")
     payload: ChangePayload
+
+
+@dataclass(frozen=True)
+class ChangeRecord:
+    """A `standings.changed` record as read from a changes stream, upcast to the current version."""
+
+    event: dict  # JSON-ready and valid as StandingsChanged (version 2: no payload.tables)
+    carried: dict[str, dict] | None  # version 1 only: its tables ("table_id/class_id" -> table), as of its version
+
+    @property
+    def version(self) -> int:
+        return self.event["payload"]["version"]
+
+
+def read_changed(raw: str | bytes) -> ChangeRecord:
+    """Parse and validate a `standings.changed` record of any known schema version.
+
+    A version-1 record (no `schema_version`, or 1) has its `payload.tables` taken out into
+    `carried` and is otherwise read as version 2. Raises ValueError (pydantic's ValidationError
+    included) when it is not a valid record, or of a version newer than this code knows.
+    """
+    event, carried = json.loads(raw), None
+    if isinstance(event, dict) and event.get("schema_version", 1) == 1 and isinstance(event.get("payload"), dict):
+        payload = dict(event["payload"])
+        tables = payload.pop("tables", None)
+        event = {**event, "schema_version": CHANGED_SCHEMA_VERSION, "payload": payload}
+        carried = None if tables is None else _by_key(tables)
+    StandingsChanged.model_validate(event)
+    return ChangeRecord(event, carried)
+
+
+def _by_key(tables: object) -> dict[str, dict]:
+    """A version-1 record's tables by "table_id/class_id"; ValueError when they are not tables."""
+    try:
+        return {f"{t['table_id']}/{t['class_id']}": t for t in tables}
+    except (KeyError, TypeError) as exc:
+        raise ValueError(f"payload.tables: not a list of tables ({exc!r})") from exc

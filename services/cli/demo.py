@@ -20,13 +20,14 @@ from rich.panel import Panel
 from rich.text import Text
 
 from schemas.loading import RulesFileError, load_rules
+from schemas.standings import read_changed
 from services.cli.common import RedisUrl, console, fail
 from services.cli.render import standings_table
 from services.cli.system import Host, Port, gateway_settings, gateway_urls, serve
 from services.demo.publisher import STEPS, publish_season, reset, wait_applied
 from services.demo.season import SimulatedRace, SimulatedSeason, simulate_season
-from services.runtime import keys
-from services.runtime.redis import connect
+from services.runtime import keys, read_model
+from services.runtime.redis import connect, entry_json
 from services.runtime.settings import Settings
 
 # The checkout's rules/ (editable install, `make demo`), else ./rules (the container's WORKDIR).
@@ -122,8 +123,7 @@ async def _play(settings: Settings, sim: SimulatedSeason, pace: float, exit_when
                 return
             applied = await wait_applied(client, sim)
             follower.cancel()
-            stored = await client.hgetall(keys.tables_key(sim.championship_id))
-            board.tables = {k.decode(): _json(v) for k, v in stored.items()}
+            board.tables = (await read_model.snapshot(client, sim.championship_id)).tables
             board.status = "season complete (simulated)" if applied else "timed out waiting for the projector"
             live.update(board.render())
     finally:
@@ -132,17 +132,14 @@ async def _play(settings: Settings, sim: SimulatedSeason, pace: float, exit_when
 
 
 async def _follow(client, cid: str, cursor: bytes, board: Board, live: Live) -> None:
-    """Refresh the board from `standings:{cid}:changes` (after `cursor`) as the projector publishes."""
+    """Refresh the board from `standings:{cid}:changes` (after `cursor`) as the projector publishes.
+
+    The records are compact: the tables they name are read from the tables hash, once per read.
+    """
     while True:
         for _, entries in await client.xread({keys.changes_stream(cid): cursor}, block=1000) or []:
-            for stream_id, fields in entries:
-                cursor = stream_id
-                for table in _json(fields[b"data"])["payload"]["tables"]:
-                    board.tables[f"{table['table_id']}/{table['class_id']}"] = table
+            cursor = entries[-1][0]
+            records = [read_changed(entry_json(fields)) for _, fields in entries]
+            for change in await read_model.with_tables(client, cid, records):
+                board.tables.update(change.tables)
             live.update(board.render())
-
-
-def _json(raw: bytes) -> dict:
-    import json
-
-    return json.loads(raw)

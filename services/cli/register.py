@@ -13,11 +13,11 @@ from typing import Annotated
 import typer
 from pydantic import ValidationError
 
-from schemas.events import ChampionshipRegistered, Event, parse_event
+from schemas.events import Event, parse_event
 from schemas.loading import RulesFileError, describe, load_rules
 from schemas.rules import Rules
 from services.cli.common import Json, RedisUrl, console, invalid, load_settings, redis_url, run
-from services.runtime import keys
+from services.runtime import read_model
 from services.runtime.redis import connect, entry
 from services.runtime.settings import Settings
 
@@ -79,11 +79,9 @@ def registration(cid: str, rules: Rules, revision: int) -> Event:
 
 async def _next_revision(client, cid: str, rules: Rules) -> int:
     """The stored registration's revision if its rules are these, else one more (1 when none)."""
-    raw = await client.hget(keys.facts_key(cid), "rules")
-    if raw is None:
+    stored = await read_model.registration(client, cid)
+    if stored is None:
         return 1
-    stored = parse_event(raw)
-    assert isinstance(stored, ChampionshipRegistered)
     same = stored.payload.rules.model_dump() == rules.model_dump()
     return stored.payload.revision + (0 if same else 1)
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from rich import box
 from rich.table import Table
 from rich.text import Text
@@ -68,14 +70,17 @@ def standings_table(table: dict, *, limit: int | None = None, compact: bool = Fa
     return out
 
 
-def change_lines(record: dict) -> list[Text]:
-    """One line per thing worth saying in a `standings.changed` record."""
+def change_lines(record: dict, tables: Mapping[str, dict]) -> list[Text]:
+    """One line per thing worth saying in a `standings.changed` record.
+
+    `tables` ("table_id/class_id" -> full table) give the names of those the diff does not name
+    (a clinch, a leader who did not move); ids stand in for missing ones.
+    """
     payload, cid = record["payload"], record["championship_id"]
     lines = []
     for change in payload["changes"]:
         head = f"v{payload['version']} {cid} {change['table']}: "
-        names = {row["id"]: row["name"] for t in payload["tables"] if f"{t['table_id']}/{t['class_id']}" == change["table"]
-                 for row in t["rows"]}
+        names = {row["id"]: row["name"] for row in tables.get(change["table"], {}).get("rows", [])}
         if change.get("clinched"):
             lines.append(Text(head + f"{names.get(change['clinched'], change['clinched'])} clinched the title",
                               style="bold yellow"))

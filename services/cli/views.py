@@ -10,11 +10,11 @@ from typing import Annotated
 import typer
 from redis.asyncio import Redis
 
+from schemas.standings import read_changed
 from services.cli.common import Json, RedisUrl, console, errors, fail, load_settings, redis_url, run
 from services.cli.render import change_lines, standings_table
 from services.engine import standings
-from services.projector.commit import load_facts
-from services.runtime import keys
+from services.runtime import keys, read_model
 from services.runtime.redis import connect, entry_json
 
 Championship = Annotated[str, typer.Argument(help="Championship id, e.g. pccna-2024.", show_default=False)]
@@ -49,17 +49,17 @@ async def _tables(url: str, cid: str, after_round: int | None) -> dict[str, dict
     try:
         await _known(client, cid)
         if after_round is None:
-            stored = await client.hgetall(keys.tables_key(cid))
-            return {k.decode(): json.loads(v) for k, v in stored.items()}
-        return standings(load_facts(await client.hgetall(keys.facts_key(cid))), after_round)
+            return (await read_model.snapshot(client, cid)).tables
+        facts, _ = await read_model.facts(client, cid)
+        return standings(facts, after_round)
     finally:
         await client.aclose()
 
 
 async def _known(client: Redis, cid: str) -> None:
     """Fail, listing the championships that exist, when `cid` is not one of them."""
-    if "{" in cid or "}" in cid or not await client.exists(keys.facts_key(cid)):
-        known = sorted(c.decode() for c in await client.smembers(keys.CHAMPIONSHIPS_KEY))
+    if not await read_model.exists(client, cid):
+        known = await read_model.championship_ids(client)
         fail(f"unknown championship {cid!r}; known: {', '.join(known) or 'none (register one first)'}")
 
 
@@ -87,7 +87,7 @@ async def _follow(url: str, cid: str | None, count: int | None, as_json: bool) -
         if not as_json:
             errors.print(f"following {cid or 'every championship'}; Ctrl-C to stop", style="dim")
         while count is None or seen < count:
-            cids = [cid] if cid else sorted(c.decode() for c in await client.smembers(keys.CHAMPIONSHIPS_KEY))
+            cids = [cid] if cid else await read_model.championship_ids(client)
             for one in cids:  # known at the start: from now on; registered later: from their first change
                 if keys.changes_stream(one) not in cursors:
                     last = await client.xrevrange(keys.changes_stream(one), count=1) if first else None
@@ -100,16 +100,19 @@ async def _follow(url: str, cid: str | None, count: int | None, as_json: bool) -
                 for stream_id, fields in entries:
                     cursors[stream.decode()] = stream_id
                     if count is None or seen < count:
-                        _show(json.loads(entry_json(fields)), as_json)
+                        await _show(client, entry_json(fields), as_json)
                         seen += 1
     finally:
         await client.aclose()
 
 
-def _show(record: dict, as_json: bool) -> None:
+async def _show(client: Redis, raw: bytes, as_json: bool) -> None:
+    """Print one record: as read (`--json`), else its lines, with names from the tables it names."""
     if as_json:
-        sys.stdout.write(json.dumps(record) + "\n")
+        sys.stdout.write(json.dumps(json.loads(raw)) + "\n")
         sys.stdout.flush()
         return
-    for line in change_lines(record):
+    record = read_changed(raw)
+    [change] = await read_model.with_tables(client, record.event["championship_id"], [record])
+    for line in change_lines(change.event, change.tables):
         console.print(line, soft_wrap=True)

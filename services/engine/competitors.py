@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping
+from copy import copy
 from dataclasses import dataclass, field
 
 from schemas.events import Adjustment
@@ -25,24 +26,27 @@ class Competitor:
     deduction: float = 0.0
     disqualified: bool = False
     out_from: int | None = None  # disqualified (keeping points) from this round on
-    gross: float = 0.0  # every result not excluded, before drops and deductions: see settle()
+    # Every result not excluded, before drops and deductions; summed race by race in running
+    # order as results are added (see `accumulate`), and again without the excluded by settle().
+    gross: float = 0.0
     points: float = 0.0  # the total, once drops are known
     tally: tuple[int, int, int, int] = (0, 0, 0, 0)  # wins, podiums, poles, fastest laps (not excluded)
 
     def settle(self) -> None:
         """Total = counted results plus their bonuses, minus deductions (to 1/1000 of a point)."""
-        gross = 0.0
-        wins = podiums = poles = fastest_laps = 0
-        for race_id, r in self.results.items():
-            if race_id not in self.excluded:
-                gross += r.total
-                wins += r.place == 1
-                podiums += r.place is not None and r.place <= 3
-                poles += r.poles
-                fastest_laps += r.fastest_laps
+        if self.excluded:
+            self.gross, self.tally = 0.0, (0, 0, 0, 0)
+            for race_id, r in self.results.items():
+                if race_id not in self.excluded:
+                    self._add(r)
         dropped = sum(self.results[race_id].total for race_id in self.dropped)
-        self.gross, self.tally = gross, (wins, podiums, poles, fastest_laps)
-        self.points = round(gross - dropped - self.deduction, 3)
+        self.points = round(self.gross - dropped - self.deduction, 3)
+
+    def _add(self, r: RaceScore) -> None:
+        wins, podiums, poles, fastest_laps = self.tally
+        self.gross += r.total
+        self.tally = (wins + (r.place == 1), podiums + (r.place is not None and r.place <= 3),
+                      poles + r.poles, fastest_laps + r.fastest_laps)
 
 
 Entry = tuple[str, str, str, RaceScore]  # (competitor id, name, class id, what they scored)
@@ -73,24 +77,31 @@ def race_entries(table: TableDef, classes: tuple[str, ...], by_class: dict[str, 
     return entries
 
 
-def collect(kind: str, races: Sequence[tuple[str, list[Entry]]]) -> dict[str, Competitor]:
-    """The competitors of one table group from the entries of the races it counts, in running order.
+def accumulate(kind: str, people: Mapping[str, Competitor], race_id: str, entries: list[Entry]) -> dict[str, Competitor]:
+    """The competitors of one table group after one more race, `people` being those before it.
 
-    A name is the one of the competitor's last race; so are a driver's car, team and class (a team
-    keeps the class it first scored in).
+    `people` is left as it was (a competitor the race credits is copied before the result is
+    added), so the competitors after every race so far stay valid and can be extended again. A
+    name is the one of the competitor's last race; so are a driver's car, team and class (a team
+    keeps the class it first scored in). A competitor credited twice in one race (one driver in two
+    cars) keeps the last credit, as a later result for the same race replaces an earlier one.
     """
-    people: dict[str, Competitor] = {}
-    drivers = kind == "drivers"
-    for race_id, entries in races:
-        for competitor_id, name, class_id, s in entries:
-            c = people.get(competitor_id)
-            if c is None:
-                c = people[competitor_id] = Competitor(competitor_id, name, class_id)
-            c.results[race_id] = s
+    credited: dict[str, tuple[str, str, RaceScore]] = {}
+    for competitor_id, name, class_id, s in entries:
+        credited[competitor_id] = (name, class_id, s)
+    after = dict(people)
+    for competitor_id, (name, class_id, s) in credited.items():
+        before = people.get(competitor_id)
+        if before is None:
+            c = after[competitor_id] = Competitor(competitor_id, name, class_id, results={race_id: s})
+        else:
+            c = after[competitor_id] = copy(before)
+            c.results = {**before.results, race_id: s}
             c.name = name
-            if drivers:
-                c.car_number, c.team_name, c.class_id = s.car_number, s.team_name, s.class_id
-    return people
+        c._add(s)
+        if kind == "drivers":
+            c.car_number, c.team_name, c.class_id = s.car_number, s.team_name, s.class_id
+    return after
 
 
 def team_score(cars: list[RaceScore]) -> RaceScore:

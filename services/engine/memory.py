@@ -6,8 +6,9 @@ object can take their place), so a revision, an award, a rules revision or an ad
 miss. With or without a Memory the engine returns the same tables; live, one event changes one
 race, so the other races' scores and the previous round's tables are found here.
 
-Bounded by the championship, not by a global size: one entry per race scored, per table kept (at
-the latest round and the one before, for the moves), and per table's moves. Not thread-safe: one
+Bounded by the championship, not by a global size: one entry per race scored and per race a table
+counts, and per table kept its competitors after its last three races, the table itself at the
+latest round and the one before (for the moves), and its moves. Not thread-safe: one
 Memory belongs to one championship's state, used by one task at a time.
 """
 
@@ -26,17 +27,23 @@ class Memory:
 
     def recall(self, key: Hashable, inputs: tuple, compute: Callable[[], T]) -> T:
         """The value stored under `key` if it was computed from `inputs`, else `compute()`, stored."""
-        held = self._held.get(key)
-        if held is not None and _same(held[0], inputs):
-            return held[1]
-        value = compute()
-        self._held[key] = (inputs, value)
-        return value
+        held = self.peek(key, inputs)
+        if held is None:
+            held = compute()
+            self.store(key, inputs, held)
+        return held
 
-    def forget_rounds_except(self, cutoffs: set[int | None]) -> None:
-        """Drop the tables built as of any round but `cutoffs` (they will not be asked for again live)."""
-        stale = [key for key in self._held if key[0] == "table" and key[-1] not in cutoffs]
-        for key in stale:
+    def peek(self, key: Hashable, inputs: tuple) -> Any | None:
+        """The value stored under `key` if it was computed from `inputs`, else None."""
+        held = self._held.get(key)
+        return held[1] if held is not None and _same(held[0], inputs) else None
+
+    def store(self, key: Hashable, inputs: tuple, value: Any) -> None:
+        self._held[key] = (inputs, value)
+
+    def forget(self, stale: Callable[[tuple], bool]) -> None:
+        """Drop the entries whose key (a tuple) is `stale`: those that will not be asked for again live."""
+        for key in [key for key in self._held if stale(key)]:
             del self._held[key]
 
 

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from copy import copy
 from typing import NamedTuple
 
 from schemas.events import Adjustment, Event, RaceClassification
 from schemas.rules import RaceDef, Rules, TableDef
-from services.engine.competitors import race_entries
+from services.engine.competitors import Competitor, accumulate, race_entries
 from services.engine.facts import rules_of
 from services.engine.memory import Memory
 from services.engine.scoring import RaceScore, score_race
@@ -46,7 +47,7 @@ def standings(facts: Mapping[str, Event], after_round: int | None = None, memory
             before = _table(rules, facts["rules"], table, class_id, races, adjustments, previous, memory) if previous else None
             key = f"{current['table_id']}/{current['class_id']}"
             tables[key] = memory.recall(("moves", key), (current, before), lambda c=current, b=before: _with_moves(c, b))
-    memory.forget_rounds_except({cutoff, previous})
+    memory.forget(lambda key: key[0] == "table" and key[-1] not in (cutoff, previous))
     return tables
 
 
@@ -108,7 +109,27 @@ def _build(rules, registration, table, class_id, races, held: list[HeldRace], ad
         )
         for h in held
     ]
-    return build_table(rules, table, class_id, counted, to_run, adjustments, cutoff)
+    people = _competitors(table, class_id, counted, memory)
+    return build_table(rules, table, class_id, counted, people, to_run, adjustments, cutoff)
+
+
+def _competitors(table: TableDef, class_id: str | None, counted: list[Counted], memory: Memory) -> dict[str, Competitor]:
+    """The table group's competitors after the `counted` races, as fresh copies the build may change.
+
+    Extended race by race from the longest run of leading races remembered unchanged: live, that
+    is every race but the last one or two, so the work is the races that changed, not the season.
+    """
+    def key(n: int) -> tuple:
+        return ("competitors", table.id, class_id, n)
+
+    n, people = len(counted), {}
+    start = next((k for k in range(n, 0, -1) if (people := memory.peek(key(k), tuple(counted[:k]))) is not None), 0)
+    people = people if start else {}
+    for k in range(start, n):
+        people = accumulate(table.kind, people, counted[k].race_id, counted[k].entries)
+        memory.store(key(k + 1), tuple(counted[: k + 1]), people)
+    memory.forget(lambda held: held[:3] == ("competitors", table.id, class_id) and held[3] < n - 2)
+    return {competitor_id: copy(c) for competitor_id, c in people.items()}
 
 
 _NONE: frozenset[str] = frozenset()

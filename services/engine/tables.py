@@ -8,7 +8,7 @@ from typing import NamedTuple
 
 from schemas.events import Adjustment
 from schemas.rules import DropRule, Rules, TableDef
-from services.engine.competitors import Competitor, Entry, apply_adjustments, collect
+from services.engine.competitors import Competitor, Entry, apply_adjustments
 from services.engine.drops import dropped_races, results_that_count
 from services.engine.ranking import rank
 from services.engine.scoring import num
@@ -39,12 +39,13 @@ def build_table(
     table: TableDef,
     class_id: str | None,
     held: Sequence[Counted],
+    people: dict[str, Competitor],
     to_run: Sequence[RaceToRun],
     adjustments: Sequence[Adjustment],
     cutoff: int,
 ) -> dict:
-    """One table as a JSON-ready dict; `held` are the races it counts, in running order."""
-    people = collect(table.kind, [(h.race_id, h.entries) for h in held])
+    """One table as a JSON-ready dict; `held` are the races it counts, in running order, `people`
+    the competitors they credit (this build's own copies: adjustments and drops change them)."""
     apply_adjustments(people, adjustments, table.kind, class_id, cutoff)
     rule = rules.drop_rule(class_id) if class_id else next((d for d in rules.drops if d.classes is None), None)
     season = Season(held, to_run, rule if table.apply_drops else None, len(held) + len(to_run) if rules.calendar else len(held))

@@ -1,4 +1,5 @@
-"""HTTP read API: thin handlers over :mod:`.store` (Redis reads) and :mod:`.views` (pure views).
+"""HTTP read API: thin handlers over :mod:`services.runtime.read_model` (Redis reads) and :mod:`.views`
+(pure views).
 
 Engine work (historical tables, progressions) runs in a worker thread so the event loop keeps
 serving the live feed meanwhile.
@@ -17,8 +18,9 @@ from redis.exceptions import RedisError
 from sse_starlette import EventSourceResponse
 
 from services.engine import standings as engine_standings
-from services.gateway import models, store, views
+from services.gateway import models, views
 from services.gateway.live import Feed
+from services.runtime import read_model
 
 router = APIRouter()
 TableQ = Annotated[str | None, Query(description="Table id, e.g. 'drivers', 'teams', 'andial'.")]
@@ -31,15 +33,15 @@ def _redis(request: Request) -> Redis:
 
 
 async def _known(redis: Redis, cid: str) -> None:
-    if not await store.exists(redis, cid):
-        known = ", ".join(await store.championship_ids(redis)) or "(none)"
+    if not await read_model.exists(redis, cid):
+        known = ", ".join(await read_model.championship_ids(redis)) or "(none)"
         raise views.NotFound(f"unknown championship {cid!r}; championships: {known}")
 
 
 @router.get("/championships", response_model=list[models.Championship], tags=["standings"])
 async def championships(request: Request) -> list[dict]:
     """Every registered championship with its classes, tables and current version."""
-    return await store.summaries(_redis(request))
+    return await read_model.summaries(_redis(request))
 
 
 @router.get("/championships/{cid}/standings", response_model=models.Standings, responses=NotFound, tags=["standings"])
@@ -49,10 +51,10 @@ async def standings(request: Request, cid: str, table: TableQ = None, class_id: 
     redis = _redis(request)
     await _known(redis, cid)
     if after_round is None:
-        snap = await store.snapshot(redis, cid)
+        snap = await read_model.snapshot(redis, cid)
         tables, version = snap.tables, snap.version
     else:
-        facts, version = await store.facts(redis, cid)
+        facts, version = await read_model.facts(redis, cid)
         tables = await to_thread.run_sync(engine_standings, facts, after_round)
     return {"championship_id": cid, "version": version, "after_round": after_round,
             "tables": views.select(tables, table, class_id)}
@@ -66,8 +68,8 @@ async def progression(request: Request, cid: str, table: Annotated[str, Query()]
     Without ``class_id``, the table's first class (in key order) is used."""
     redis = _redis(request)
     await _known(redis, cid)
-    key = views.select((await store.snapshot(redis, cid)).tables, table, class_id)[0]
-    facts, _ = await store.facts(redis, cid)
+    key = views.select((await read_model.snapshot(redis, cid)).tables, table, class_id)[0]
+    facts, _ = await read_model.facts(redis, cid)
     return await to_thread.run_sync(views.progression, facts, f"{key['table_id']}/{key['class_id']}")
 
 
@@ -77,8 +79,8 @@ async def season(request: Request, cid: str, kind: Literal["drivers", "teams"], 
     """One driver's or team's season: standings, results per race, points progression by round."""
     redis = _redis(request)
     await _known(redis, cid)
-    tables = (await store.snapshot(redis, cid)).tables
-    facts, _ = await store.facts(redis, cid)
+    tables = (await read_model.snapshot(redis, cid)).tables
+    facts, _ = await read_model.facts(redis, cid)
     return await to_thread.run_sync(views.season, tables, facts, kind, subject_id, table)
 
 
@@ -87,7 +89,7 @@ async def events(request: Request, cid: str) -> dict:
     """The facts behind the standings: the latest revision of every fact, oldest first."""
     redis = _redis(request)
     await _known(redis, cid)
-    facts, _ = await store.facts(redis, cid)
+    facts, _ = await read_model.facts(redis, cid)
     ordered = sorted(facts.items(), key=lambda item: (item[1].occurred_at, item[0]))
     return {"championship_id": cid, "facts": [{"key": k, "event": e} for k, e in ordered]}
 
@@ -99,7 +101,7 @@ async def live(request: Request, cid: str, table: TableQ = None, class_id: Class
     """Server-Sent Events: a ``snapshot``, then every ``change``; ``id`` is the version (see live.py)."""
     redis = _redis(request)
     await _known(redis, cid)
-    views.select((await store.snapshot(redis, cid)).tables, table, class_id)
+    views.select((await read_model.snapshot(redis, cid)).tables, table, class_id)
     feed = Feed(redis, cid, table, class_id)
     return EventSourceResponse(feed.events(request.app.state.hub, last_event_id), ping=15)
 

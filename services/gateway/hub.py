@@ -4,26 +4,35 @@ Guarantees:
 
 - One ``XREAD BLOCK`` loop reads the ``standings:{cid}:changes`` streams of every championship
   that has at least one subscriber; each entry is parsed once and offered to every subscriber.
+- Records are compact (schema version 2: the diff, no tables); clients get the changed tables in
+  full all the same. They are read once per process, not per client: one HMGET of the tables
+  hash per championship and read batch, so at most one per change (:func:`read_model.with_tables`).
+  The hash may be at a later version than the change when it is read (a later commit landed):
+  the change then carries those newer tables, and the next change follows as usual.
 - A subscription sees every change appended after :meth:`Hub.subscribe` returned (the reader's
   position for a championship is taken when its first subscriber arrives), in stream order.
 - Offering never waits: a subscriber whose queue is full loses its queued changes and receives
   :data:`RESYNC` instead, then the changes that follow; it re-reads a snapshot, the others never
   notice (a slow client never slows the rest).
-- Redis errors are logged and retried after a pause from the same positions: nothing is skipped
-  unless the stream was trimmed meanwhile (subscribers detect that as a version gap).
+- Redis errors (of the read, or of the tables' read) are logged and retried after a pause from
+  the same positions: nothing is skipped unless the stream was trimmed meanwhile (subscribers
+  detect that as a version gap).
 """
 
 from __future__ import annotations
 
 import asyncio
-import json
 from dataclasses import dataclass, field
 
+import orjson
 import structlog
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
+from schemas.standings import ChangeRecord, read_changed
+from services.runtime import read_model
 from services.runtime.keys import changes_stream
+from services.runtime.read_model import ChangeWithTables
 from services.runtime.redis import entry_json
 
 log = structlog.get_logger("standings.gateway.hub")
@@ -33,32 +42,36 @@ RESYNC = object()  # put in a queue that overflowed: "re-read a snapshot"
 
 @dataclass(eq=False)
 class Change:
-    """One ``standings.changed`` entry, parsed once, serialized once per distinct filter."""
+    """One ``standings.changed`` with its changed tables in full, serialized once per distinct filter."""
 
     version: int
-    raw: str
-    event: dict
+    event: dict  # schema version 2: no payload.tables
+    tables: dict[str, dict]  # "table_id/class_id" -> table, for the tables payload.changes names
     _by_filter: dict = field(default_factory=dict)
 
     @classmethod
-    def from_fields(cls, fields: dict) -> Change:
-        """Parse a changes-stream entry; KeyError/ValueError when it is not a standings.changed."""
-        raw = entry_json(fields)
-        raw = raw.decode() if isinstance(raw, bytes) else raw
-        event = json.loads(raw)
-        return cls(int(event["payload"]["version"]), raw, event)
+    def of(cls, change: ChangeWithTables) -> Change:
+        return cls(change.event["payload"]["version"], change.event, change.tables)
 
     def data_for(self, table: str | None, class_id: str | None) -> str | None:
-        """The event's JSON keeping only the tables the filter matches; None when none does."""
-        if table is None and class_id is None:
-            return self.raw
+        """The event with ``payload.tables``, both tables and changes narrowed to the filter; None when no table matches."""
         if (table, class_id) not in self._by_filter:
             payload = self.event["payload"]
-            tables = [t for t in payload["tables"] if matches(t, table, class_id)]
+            tables = [t for _, t in sorted(self.tables.items()) if matches(t, table, class_id)]
             changes = [c for c in payload["changes"] if matches(c, table, class_id)]
             filtered = {**self.event, "payload": {**payload, "tables": tables, "changes": changes}}
-            self._by_filter[(table, class_id)] = json.dumps(filtered, separators=(",", ":")) if tables else None
+            self._by_filter[(table, class_id)] = orjson.dumps(filtered).decode() if tables else None
         return self._by_filter[(table, class_id)]
+
+
+def read_entry(fields: dict) -> ChangeRecord:
+    """The record of a changes-stream entry; KeyError/TypeError/ValueError when it is not a standings.changed."""
+    return read_changed(entry_json(fields))
+
+
+async def with_tables(redis: Redis, cid: str, records: list[ChangeRecord]) -> list[Change]:
+    """``records`` of ``cid`` as :class:`Change`, their tables read once for all of them."""
+    return [Change.of(change) for change in await read_model.with_tables(redis, cid, records)]
 
 
 def matches(item: dict, table: str | None, class_id: str | None) -> bool:
@@ -135,22 +148,26 @@ class Hub:
             streams = {changes_stream(cid): position for cid, position in self._positions.items()}
             try:
                 reply = await self._redis.xread(streams, count=self._batch, block=self._block_ms)
+                for stream, entries in reply or []:
+                    await self._dispatch(stream.decode().split("{", 1)[1].split("}", 1)[0], entries)
             except RedisError as exc:
                 log.warning("changes read failed; retrying", error=str(exc))
                 await asyncio.sleep(1)
-                continue
-            for stream, entries in reply or []:
-                self._dispatch(stream.decode().split("{", 1)[1].split("}", 1)[0], entries)
 
-    def _dispatch(self, cid: str, entries: list) -> None:
+    async def _dispatch(self, cid: str, entries: list) -> None:
+        """Offer the entries, with their tables, to ``cid``'s subscribers; the position moves only then."""
         if cid not in self._positions:
             return  # its last subscriber left meanwhile
+        records = []
         for entry_id, fields in entries:
-            self._positions[cid] = entry_id
             try:
-                change = Change.from_fields(fields)
+                records.append(read_entry(fields))
             except (KeyError, TypeError, ValueError) as exc:
                 log.error("unreadable change skipped", championship_id=cid, entry_id=entry_id.decode(), error=repr(exc))
-                continue
+        changes = await with_tables(self._redis, cid, records)
+        if cid not in self._positions:
+            return
+        self._positions[cid] = entries[-1][0]
+        for change in changes:
             for subscription in tuple(self._subscribers.get(cid, ())):
                 subscription.offer(change)

@@ -4,9 +4,10 @@ Event types (every ``id:`` is the championship's projection version):
 
 - ``snapshot``: ``{"championship_id", "version", "tables": [...]}``, the current tables that
   match the filter. Sent on connect, and again whenever the client must resynchronise.
-- ``change``: a ``standings.changed`` event (schemas.standings.StandingsChanged), its
-  ``payload.tables`` and ``payload.changes`` narrowed to the filter; changes touching none of the
-  filtered tables are not sent (their version is still accounted for).
+- ``change``: a ``standings.changed`` event (schemas.standings.StandingsChanged) plus
+  ``payload.tables``, the changed tables in full (read from the tables hash, see :mod:`.hub`),
+  both narrowed to the filter; changes touching none of the filtered tables are not sent (their
+  version is still accounted for).
 
 Guarantees: versions sent only increase and none is skipped silently. A client that reconnects
 with ``Last-Event-ID: N`` gets every change after N replayed from the changes stream, or a fresh
@@ -16,14 +17,14 @@ with ``Last-Event-ID: N`` gets every change after N replayed from the changes st
 
 from __future__ import annotations
 
-import json
 from collections.abc import AsyncIterator
 
+import orjson
 from redis.asyncio import Redis
 from sse_starlette import ServerSentEvent
 
-from services.gateway import store
-from services.gateway.hub import RESYNC, Change, Hub, matches
+from services.gateway.hub import RESYNC, Change, Hub, matches, read_entry, with_tables
+from services.runtime import read_model
 from services.runtime.keys import changes_stream
 
 MAX_REPLAY = 1_000
@@ -57,11 +58,11 @@ class Feed:
             hub.unsubscribe(subscription)
 
     async def snapshot(self) -> ServerSentEvent:
-        snap = await store.snapshot(self.redis, self.cid)
+        snap = await read_model.snapshot(self.redis, self.cid)
         self.sent = snap.version
         tables = [t for _, t in sorted(snap.tables.items()) if matches(t, self.table, self.class_id)]
         data = {"championship_id": self.cid, "version": snap.version, "tables": tables}
-        return ServerSentEvent(json.dumps(data, separators=(",", ":")), event="snapshot", id=str(snap.version),
+        return ServerSentEvent(orjson.dumps(data).decode(), event="snapshot", id=str(snap.version),
                                retry=RETRY_MS)
 
     def change(self, change: Change) -> ServerSentEvent | None:
@@ -71,16 +72,19 @@ class Feed:
         return None if data is None else ServerSentEvent(data, event="change", id=str(change.version))
 
     async def _replay(self, after: int) -> list[Change] | None:
-        """The changes after version ``after``, or None when they cannot all be replayed."""
-        current = await store.version(self.redis, self.cid)
+        """The changes after version ``after``, or None when they cannot all be replayed.
+
+        Their tables are read once for all of them: the current ones (see :mod:`.hub`).
+        """
+        current = await read_model.current_version(self.redis, self.cid)
         behind = current - after
         if behind < 0 or behind > MAX_REPLAY:
             return None
         self.sent = after
         entries = await self.redis.xrevrange(changes_stream(self.cid), count=behind) if behind else []
-        changes = sorted((Change.from_fields(fields) for _, fields in entries), key=lambda c: c.version)
-        changes = [c for c in changes if c.version > after]
-        if [c.version for c in changes] != list(range(after + 1, after + 1 + len(changes))) or len(changes) < behind:
+        records = sorted((read_entry(fields) for _, fields in entries), key=lambda r: r.version)
+        records = [r for r in records if r.version > after]
+        if [r.version for r in records] != list(range(after + 1, after + 1 + len(records))) or len(records) < behind:
             return None
-        return changes
+        return await with_tables(self.redis, self.cid, records)
 

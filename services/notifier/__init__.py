@@ -1,7 +1,7 @@
 """The notifier service: `standings.changed` in, announcements for bots (webhooks) out.
 
 - `run_notifier(settings)`: the service; `notifier_running(url, settings)`: the same in-process.
-- `announce(change, names)`: the pure decision of what matters (`services.notifier.announcements`).
+- `announce(change, tables, names)`: the pure decision of what matters (`services.notifier.announcements`).
 - `NotifierSettings`: the runtime settings plus `STANDINGS_WEBHOOK_URLS` / `..._FORMAT` etc.
 """
 

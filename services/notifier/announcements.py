@@ -1,7 +1,8 @@
 """What a bot should say about one `standings.changed` event: pure functions, no I/O.
 
-`announce(change, names)` reads the diff (`payload.changes[]`) and the full tables of the event
-and returns, per changed table, in this order:
+`announce(change, tables, names)` reads the diff (`payload.changes[]`) and the full tables it
+names (records are compact: the caller reads them from the tables hash) and returns, per changed
+table, in this order:
 
 - `clinched`: someone clinched the table with this change ("... clinches the Pro title");
 - `leader`: a new sole leader ("Loek Hartog takes the Pro lead (Porsche Carrera Cup North America)");
@@ -10,16 +11,20 @@ and returns, per changed table, in this order:
 - `climb`: a driver up `CLIMB` places or more (drivers tables only; not the new leader);
 - `first_points`: a driver's first points in the table, except in a table's first race or in a
   table new in this change (there every scorer has "first points") (drivers tables only; not
-  the new leader).
+  the new leader). It needs the totals as they stood at the change: it is left out when the
+  tables are not exact (read after a later change landed), rather than told wrong.
 
-Guarantee: deterministic in its input (same event, same names: same list, same order), never
-raises on a valid `standings.changed` (unknown classes or tables fall back to their ids).
+Guarantee: deterministic in its input (same event, tables and names: same list, same order),
+never raises on a valid `standings.changed` (unknown classes, tables or competitors fall back to
+their ids).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
+
+from schemas.rules import Rules
 
 CLIMB = 3
 OVERALL = "overall"
@@ -33,12 +38,11 @@ class Names:
     classes: Mapping[str, str] = field(default_factory=dict)
 
 
-def names_from_rules(championship_id: str, rules: Mapping | None) -> Names:
-    """`Names` from a rules document (`championship.registered` payload.rules); ids when missing."""
-    if not rules:
+def names_from_rules(championship_id: str, rules: Rules | None) -> Names:
+    """`Names` from the registered rules; the championship id when there are none yet."""
+    if rules is None:
         return Names(championship_id)
-    classes = {c["id"]: c.get("name") or c["id"] for c in rules.get("classes", []) if "id" in c}
-    return Names(rules.get("name") or championship_id, classes)
+    return Names(rules.name, {c.id: c.name for c in rules.classes})
 
 
 @dataclass(frozen=True)
@@ -75,25 +79,32 @@ def label(table: Mapping, names: Names) -> str:
     return " ".join(parts)
 
 
-def announce(change: Mapping, names: Names) -> list[Announcement]:
-    """Every announcement of one `standings.changed` event (see the module docstring)."""
-    payload = change["payload"]
-    tables = {f"{t['table_id']}/{t['class_id']}": t for t in payload["tables"]}
+def announce(change: Mapping, tables: Mapping[str, Mapping], names: Names, *, exact: bool = True) -> list[Announcement]:
+    """Every announcement of one `standings.changed` event (see the module docstring).
+
+    `tables`: "table_id/class_id" -> full table, for the tables the change names (a missing one
+    falls back to ids); `exact`: they are the tables as of the change's version.
+    """
     out: list[Announcement] = []
-    for diff in payload["changes"]:
+    for diff in change["payload"]["changes"]:
         table = tables.get(diff["table"]) or {"table_id": diff["table_id"], "class_id": diff["class_id"], "rows": []}
-        out.extend(_table_announcements(change, diff, table, names))
+        out.extend(_table_announcements(change, diff, table, names, exact))
     return out
 
 
-def _table_announcements(change: Mapping, diff: Mapping, table: Mapping, names: Names) -> list[Announcement]:
+def _table_announcements(change: Mapping, diff: Mapping, table: Mapping, names: Names, exact: bool) -> list[Announcement]:
     rows = {r["id"]: r for r in table.get("rows", [])}
-    moved_from = {m["id"]: m.get("from") for m in diff.get("moves", [])}
+    moves = diff.get("moves", [])
+    moved_from = {m["id"]: m.get("from") for m in moves}
+    # As of the change: the diff's names and positions, then the table's for those it leaves out.
+    named = {r["id"]: r["name"] for r in rows.values()} | {
+        x["id"]: x["name"] for x in [*moves, *diff.get("points_gained", [])] if "name" in x}
+    position = {r["id"]: r["position"] for r in rows.values()} | {m["id"]: m["to"] for m in moves}
     what, champ = label(table, names), names.championship
     drivers = table.get("kind", "drivers") == "drivers"
 
     def make(kind: str, who: str, text: str, **extra) -> Announcement:
-        name = rows.get(who, {}).get("name", who)
+        name = named.get(who, who)
         return Announcement(change["championship_id"], change["payload"]["version"], change["event_id"], kind,
                             text.format(name=name) + f" ({champ})", diff["table"], diff["table_id"],
                             diff["class_id"], who, name, **extra)
@@ -102,20 +113,20 @@ def _table_announcements(change: Mapping, diff: Mapping, table: Mapping, names: 
     clinched = diff.get("clinched")
     if clinched:
         out.append(make("clinched", clinched, f"{{name}} clinches the {what} title",
-                        to_position=rows.get(clinched, {}).get("position")))
+                        to_position=position.get(clinched)))
     leader = (diff.get("leader_change") or {}).get("to")
     if leader and leader != clinched:
         out.append(make("leader", leader, f"{{name}} takes the {what} lead", to_position=1,
                         from_position=moved_from.get(leader)))
     if not drivers:
         return out
-    climbs = [m for m in diff.get("moves", []) if m.get("from") and m["from"] - m["to"] >= CLIMB]
+    climbs = [m for m in moves if m.get("from") and m["from"] - m["to"] >= CLIMB]
     for m in sorted(climbs, key=lambda m: (m["to"] - m["from"], m["to"])):
         if m["id"] not in (leader, clinched):
             out.append(make("climb", m["id"], f"{{name}} climbs from {ordinal(m['from'])} to {ordinal(m['to'])} "
                             f"in the {what} standings", from_position=m["from"], to_position=m["to"]))
-    new_table = all(m.get("from") is None for m in diff.get("moves", [])) and len(diff.get("moves", [])) == len(rows)
-    if table.get("races_held", 0) > 1 and not new_table:
+    new_table = all(m.get("from") is None for m in moves) and len(moves) == len(rows)
+    if exact and table.get("races_held", 0) > 1 and not new_table:
         for gain in diff.get("points_gained", []):
             row = rows.get(gain["id"])
             if row and gain["points"] > 0 and abs(row["points"] - gain["points"]) < 1e-9 and gain["id"] != leader:

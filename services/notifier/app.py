@@ -32,7 +32,7 @@ from redis.asyncio import Redis
 from services.notifier.handler import Notifier
 from services.notifier.settings import NotifierSettings
 from services.notifier.webhooks import redact
-from services.runtime import keys
+from services.runtime import keys, read_model
 from services.runtime.broker import quiesce, stop_draining
 from services.runtime.redis import connect, ensure_group
 
@@ -48,8 +48,7 @@ class Discovery:
 
     async def refresh(self) -> list[str]:
         """Subscribe to championships not seen before; returns their ids."""
-        members = await self.notifier.redis.smembers(keys.CHAMPIONSHIPS_KEY)
-        new = sorted(m.decode() for m in members if m.decode() not in self.known)
+        new = [cid for cid in await read_model.championship_ids(self.notifier.redis) if cid not in self.known]
         for cid in new:
             await self._subscribe(cid)
             self.known.add(cid)

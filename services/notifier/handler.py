@@ -2,12 +2,13 @@
 
 For each entry, in stream order:
 
-1. read and validate it (`schemas.standings.StandingsChanged`); an unreadable entry, or one
-   delivered more than `max_deliveries` times (a poison entry that keeps crashing the handler),
-   is dead-lettered;
+1. read and validate it (`schemas.standings.read_changed`: a record of schema version 1 is
+   upcast); an unreadable entry, or one delivered more than `max_deliveries` times (a poison
+   entry that keeps crashing the handler), is dead-lettered;
 2. compare its `version` with the last version acknowledged for the championship
    (`standings:{cid}:notifier:version`): a jump logs "version gap" with the missing versions;
-3. `announce()` it and POST every announcement to every webhook URL (URLs in parallel, each URL
+3. read the tables it names from the tables hash (one HMGET; a version-1 record carried them),
+   `announce()` it and POST every announcement to every webhook URL (URLs in parallel, each URL
    in announcement order), retrying with backoff (`post_with_retries`); an announcement that
    still fails is dead-lettered, and so are the rest of that change's announcements for that URL
    (not attempted: the receiver is down, the stream must not wait on it);
@@ -29,16 +30,15 @@ from collections.abc import Sequence
 
 import httpx
 import structlog
-from pydantic import ValidationError
 from redis.asyncio import Redis
 
-from schemas.standings import StandingsChanged
+from schemas.standings import read_changed
 from services.notifier.announcements import Announcement, announce, body, names_from_rules
 from services.notifier.dead_letters import dead_letter_fields
 from services.notifier.pending import delivery_counts, held
 from services.notifier.settings import NotifierSettings
 from services.notifier.webhooks import post_with_retries, redact
-from services.runtime import keys
+from services.runtime import keys, read_model
 from services.runtime.redis import entry_json
 
 log = structlog.get_logger("standings.notifier")
@@ -81,14 +81,14 @@ class Notifier:
         s = self.settings
         try:
             raw = entry_json(fields)
-            StandingsChanged.model_validate_json(raw)
-        except (KeyError, ValidationError) as exc:
+            record = read_changed(raw)
+        except (KeyError, ValueError) as exc:
             reason = "entry has no 'data' field" if isinstance(exc, KeyError) else f"invalid standings.changed: {exc}"
             log.warning("unreadable change dead-lettered", stream=stream, stream_id=sid.decode(), reason=reason[:300])
             return await self._finish(stream, sid, None, 0, [dead_letter_fields(
                 reason=reason[:2000], stream=stream, stream_id=sid, payload=json.dumps(_texts(fields)))])
-        change = json.loads(raw)
-        cid, version = change["championship_id"], change["payload"]["version"]
+        change = record.event
+        cid, version = change["championship_id"], record.version
         with structlog.contextvars.bound_contextvars(event_id=change["event_id"], championship_id=cid):
             if delivered > s.max_deliveries:
                 reason = f"delivered {delivered} times (max {s.max_deliveries})"
@@ -97,7 +97,10 @@ class Notifier:
                     reason=reason, stream=stream, stream_id=sid, payload=raw, event_id=change["event_id"],
                     championship_id=cid, version=version)])
             await self._check_version(cid, version)
-            items = announce(change, names_from_rules(cid, await self._rules(cid)))
+            [tabled] = await read_model.with_tables(self.redis, cid, [record])
+            registered = await read_model.registration(self.redis, cid)
+            names = names_from_rules(cid, registered.payload.rules if registered else None)
+            items = announce(change, tabled.tables, names, exact=tabled.exact)
             if not s.webhook_urls:
                 for a in items:
                     log.info("announcement (log only: no webhook URLs)", kind=a.kind, text=a.text)
@@ -139,10 +142,6 @@ class Notifier:
         elif version <= last:
             log.info("version already seen (redelivery or replay); announcing again", last_version=last,
                      version=version)
-
-    async def _rules(self, cid: str) -> dict | None:
-        raw = await self.redis.hget(keys.facts_key(cid), "rules")
-        return json.loads(raw)["payload"]["rules"] if raw else None
 
 
 def _texts(fields: dict) -> dict[str, str]:

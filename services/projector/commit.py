@@ -1,38 +1,42 @@
 """One championship, one atomic write: the projector's service layer.
 
-`commit_championship` applies a group of events of one championship to its stored projection:
+`commit_championship` applies a group of events of one championship to its projection:
 
-1. WATCH the championship's facts, tables, processed and version keys (all in one hash-tag slot);
-2. read the processed ids, the facts and the tables; apply the new events with the pure engine
-   (`record`), recompute the tables (`standings`) and compare them, as canonical JSON bytes,
-   with the stored ones;
+1. WATCH the championship's stamp (every write of the projection stores a fresh one) and read it
+   with the processed flags of the group's event ids;
+2. take the championship's state from memory when it is the one of that stamp, else load it
+   (facts and the tables last announced, one read each); apply the new events with the engine
+   (`Championship.apply`: only the races and tables they touch are recomputed);
 3. MULTI/EXEC: changed facts (HSET), changed tables (HSET) and dropped ones (HDEL), the version
-   (SET old+1, only when a table changed), the processed event ids (SADD) and the
-   `standings.changed` record (XADD to `standings:{cid}:changes`, the transactional outbox).
+   (SET old+1, only when a table changed), the processed event ids (SADD), a new stamp, and the
+   compact `standings.changed` record (XADD to `standings:{cid}:changes`, the transactional
+   outbox, trimmed to about `changes_retention` records).
 
 A concurrent writer of the same championship (another consumer of the group, the claimer, a
-rebuild's swap) touches one of the watched keys, EXEC fails and the whole step is redone on the
-new state, so versions stay contiguous and every record describes exactly one committed step.
-Duplicates (an id already processed, or an event `record` does not keep) write nothing but
-their id into the processed set and publish nothing. Events that break the rules are returned
-as violations (for the dead-letter stream) and are not marked processed, so a re-drive after a
-rules fix applies them.
+rebuild's swap) changes the stamp, EXEC fails and the step is redone on what is stored, so
+versions stay contiguous and every record describes exactly one committed step. A state whose
+write did not land is never put back (`HeldStates`). Duplicates (an id already processed, or an
+event `record` does not keep) write nothing but their id into the processed set and publish
+nothing. Events that break the rules are returned as violations (for the dead-letter stream) and
+are not marked processed, so a re-drive after a rules fix applies them.
 """
 
 from __future__ import annotations
 
-import json
+import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
 
+import orjson
 from redis.asyncio import Redis
 from redis.exceptions import WatchError
 
 from schemas.events import ChampionshipRegistered, Event, parse_stored
-from services.engine import BatchResult, RuleViolation, apply_batch, diff_tables, standings
+from services.engine import Championship, RuleViolation, Update
+from services.projector.held import HeldStates
 from services.projector.outbox import dumps, standings_changed
 from services.runtime import keys
+from services.runtime.read_model import current_version
 from services.runtime.redis import entry
 
 MAX_ATTEMPTS = 100
@@ -46,17 +50,7 @@ class CommitResult:
     violations: list[tuple[Event, RuleViolation]] = field(default_factory=list)
     version: int | None = None  # the version published, None when no table changed
     attempts: int = 0
-
-
-@lru_cache(maxsize=2_000)
-def stored_table(raw: bytes) -> dict:
-    """A stored table, parsed once per content: tables are re-read on every commit (read-only)."""
-    return json.loads(raw)
-
-
-def load_facts(raw: Mapping[bytes, bytes]) -> dict[str, Event]:
-    """Decode a facts hash (HGETALL) into fact key -> event (parsed once per stored content)."""
-    return {k.decode(): parse_stored(v) for k, v in raw.items()}
+    loaded: bool = False  # the state was read from Redis (not held in memory)
 
 
 def dump_event(event: Event) -> str:
@@ -64,28 +58,21 @@ def dump_event(event: Event) -> str:
     return event.model_dump_json()
 
 
-def render_tables(facts: Mapping[str, Event]) -> dict[str, str]:
-    """The tables for `facts`, serialized canonically: key -> JSON text (byte-identical for equal facts)."""
-    return {key: dumps(table) for key, table in standings(facts).items()}
+def render_tables(tables: Mapping[str, dict]) -> dict[str, str]:
+    """Tables in their stored form: canonical JSON, byte-identical for equal tables."""
+    return {key: dumps(table) for key, table in tables.items()}
 
 
-async def current_version(client: Redis, championship_id: str) -> int:
-    """The stored version; if the key is gone (a wiped projection), the last one published.
-
-    Versions only increase: the changes stream remembers the last one even when the projection
-    keys were lost, so a new projection continues after it instead of reusing numbers.
-    """
-    raw = await client.get(keys.version_key(championship_id))
-    if raw is not None:
-        return int(raw)
-    last = await client.xrevrange(keys.changes_stream(championship_id), count=1)
-    if not last:
-        return 0
-    _, fields = last[0]
-    return int(json.loads(fields[b"data"])["payload"]["version"])
+async def load_state(client: Redis, championship_id: str) -> Championship:
+    """A championship's state as stored: its facts and the tables announced with them."""
+    k = _Keys.of(championship_id)
+    facts, tables = await client.hgetall(k.facts), await client.hgetall(k.tables)
+    return Championship({key.decode(): parse_stored(raw) for key, raw in facts.items()},
+                        {key.decode(): orjson.loads(raw) for key, raw in tables.items()})
 
 
-async def commit_championship(client: Redis, championship_id: str, events: Sequence[Event]) -> CommitResult:
+async def commit_championship(client: Redis, championship_id: str, events: Sequence[Event], held: HeldStates,
+                              *, retention: int) -> CommitResult:
     """Apply `events` (all of `championship_id`, in stream order) in one atomic write; see the module doc."""
     k = _Keys.of(championship_id)
     ids = [e.event_id for e in events]
@@ -98,22 +85,28 @@ async def commit_championship(client: Redis, championship_id: str, events: Seque
         for attempt in range(1, MAX_ATTEMPTS + 1):
             result = CommitResult(championship_id, attempts=attempt)
             try:
-                await pipe.watch(k.facts, k.tables, k.processed, k.version)
-                seen = await pipe.smismember(k.processed, ids) if ids else []
+                await pipe.watch(k.stamp)
+                stamp = await pipe.get(k.stamp)
+                seen = await pipe.smismember(k.processed, ids)
                 fresh = [e for e, done in zip(events, seen, strict=True) if not done]
                 result.duplicates = [e.event_id for e, done in zip(events, seen, strict=True) if done]
                 if not fresh:
                     await pipe.unwatch()
                     return result
-                step = await _next_step(pipe, k, fresh)
-                _write(pipe, k, step)
+                state_and_version = held.take(championship_id, stamp)
+                result.loaded = state_and_version is None
+                state, version = state_and_version or (await load_state(pipe, championship_id),
+                                                       await current_version(pipe, championship_id))
+                update = state.apply(fresh)
+                new_stamp = uuid.uuid4().bytes
+                result.version = _write(pipe, k, update, version, new_stamp, retention)
                 await pipe.execute()
             except WatchError:
-                continue
-            result.applied = [e.event_id for e in step.batch.causes]
-            result.duplicates += step.batch.duplicates
-            result.violations = step.batch.violations
-            result.version = step.version
+                continue  # the state taken may be ahead of what is stored: the next attempt reloads
+            held.put(championship_id, new_stamp, state, result.version or version)
+            result.applied = [e.event_id for e in update.batch.causes]
+            result.duplicates += update.batch.duplicates
+            result.violations = update.batch.violations
             return result
     raise WatchError(f"{championship_id}: gave up after {MAX_ATTEMPTS} concurrent updates")
 
@@ -127,60 +120,31 @@ class _Keys:
     tables: str
     processed: str
     version: str
+    stamp: str
     changes: str
 
     @classmethod
     def of(cls, cid: str) -> _Keys:
         return cls(cid, keys.facts_key(cid), keys.tables_key(cid), keys.processed_key(cid), keys.version_key(cid),
-                   keys.changes_stream(cid))
+                   keys.stamp_key(cid), keys.changes_stream(cid))
 
 
-@dataclass
-class _Step:
-    """A championship's next state, computed from what was read under WATCH."""
-
-    batch: BatchResult
-    facts: dict[str, str] = field(default_factory=dict)  # key -> stored form of the facts that changed
-    tables: dict[str, str] = field(default_factory=dict)  # key -> JSON of the tables that changed
-    dropped: list[str] = field(default_factory=list)  # tables the rules no longer keep
-    version: int | None = None
-    record: str | None = None  # the standings.changed JSON, when a table changed
-
-
-async def _next_step(pipe, k: _Keys, fresh: list[Event]) -> _Step:
-    facts = load_facts(await pipe.hgetall(k.facts))
-    step = _Step(apply_batch(facts, fresh))
-    if not step.batch.changed:
-        return step
-    step.facts = {key: dump_event(e) for key, e in step.batch.changed.items()}
-    # Computed from the new facts as every later read parses them, so the engine's memo (keyed by
-    # event objects) finds this round's work again on the next commit.
-    facts.update({key: parse_stored(text.encode()) for key, text in step.facts.items()})
-    stored = {key.decode(): stored_table(v) for key, v in (await pipe.hgetall(k.tables)).items()}
-    current = standings(facts)
-    # Compared as values (a JSON round trip keeps them equal); only what changed is serialized.
-    after = {key: table for key, table in current.items() if stored.get(key) != table}
-    step.tables = {key: dumps(table) for key, table in after.items()}
-    step.dropped = sorted(key for key in stored if key not in current)
-    if step.tables or step.dropped:
-        step.version = await current_version(pipe, k.championship_id) + 1
-        before = {key: stored[key] for key in after if key in stored}
-        change = standings_changed(k.championship_id, step.version, step.batch.causes, after, diff_tables(before, after))
-        step.record = dumps(change)
-    return step
-
-
-def _write(pipe, k: _Keys, step: _Step) -> None:
-    """Queue the step as one MULTI/EXEC: facts, tables, processed ids, version and the outbox record."""
+def _write(pipe, k: _Keys, update: Update, version: int, stamp: bytes, retention: int) -> int | None:
+    """Queue the update as one MULTI/EXEC; return the version it publishes (None: no table changed)."""
     pipe.multi()
-    if step.facts:
-        pipe.hset(k.facts, mapping=step.facts)
-    if step.tables:
-        pipe.hset(k.tables, mapping=step.tables)
-    if step.dropped:
-        pipe.hdel(k.tables, *step.dropped)
-    if step.batch.handled:
-        pipe.sadd(k.processed, *step.batch.handled)
-    if step.record is not None:
-        pipe.set(k.version, step.version)
-        pipe.xadd(k.changes, entry(step.record))
+    if update.batch.changed:
+        pipe.hset(k.facts, mapping={key: dump_event(e) for key, e in update.batch.changed.items()})
+    if update.tables:
+        pipe.hset(k.tables, mapping=render_tables(update.tables))
+    if update.dropped:
+        pipe.hdel(k.tables, *update.dropped)
+    if update.batch.handled:
+        pipe.sadd(k.processed, *update.batch.handled)
+    pipe.set(k.stamp, stamp)
+    if not (update.tables or update.dropped):
+        return None
+    version += 1
+    record = standings_changed(k.championship_id, version, update.batch.causes, update.changes)
+    pipe.set(k.version, version)
+    pipe.xadd(k.changes, entry(dumps(record)), maxlen=retention, approximate=True)
+    return version

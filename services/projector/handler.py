@@ -22,6 +22,7 @@ entries:
 
 from __future__ import annotations
 
+import gc
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -34,6 +35,7 @@ from schemas.events import Event, parse_event
 from schemas.loading import describe
 from services.projector.commit import CommitResult, commit_championship
 from services.projector.dead_letters import dead_letter_fields, identify
+from services.projector.held import HeldStates
 from services.runtime.redis import DATA_FIELD
 from services.runtime.settings import Settings
 
@@ -64,6 +66,7 @@ class Projector:
     def __init__(self, client: Redis, settings: Settings) -> None:
         self.redis = client
         self.settings = settings
+        self.held = HeldStates(settings.held_championships)
 
     async def delivery_counts(self, ids: Sequence[bytes]) -> dict[bytes, int]:
         """Times each entry has been delivered (XPENDING, one pipeline); 1 for entries not pending."""
@@ -91,6 +94,7 @@ class Projector:
                     pipe.xadd(s.dead_letter_stream, fields)
                 pipe.xack(s.events_stream, s.projector_group, *batch.outcome.acked)
                 await pipe.execute()
+        _settle_garbage()
         return batch.outcome
 
     def _by_championship(self, batch: _Batch, ids, entries) -> dict[str, list[tuple[bytes, Event, bytes]]]:
@@ -116,7 +120,8 @@ class Projector:
     async def _commit(self, batch: _Batch, cid: str, items: list[tuple[bytes, Event, bytes]]) -> None:
         """Commit one championship's events; sort each entry into acked, retried or dead-lettered."""
         try:
-            result = await commit_championship(self.redis, cid, [e for _, e, _ in items])
+            result = await commit_championship(self.redis, cid, [e for _, e, _ in items], self.held,
+                                               retention=self.settings.changes_retention)
         except Exception:
             log.exception("commit failed; entries stay pending for redelivery", entries=len(items))
             batch.outcome.failed.append(cid)
@@ -140,6 +145,17 @@ class Projector:
             log.debug("event applied", event_id=event_id)
         for event_id in result.duplicates:
             log.debug("duplicate ignored", event_id=event_id)
+
+
+def _settle_garbage() -> None:
+    """Collect the batch's young garbage, then freeze what survives (the held states, mostly).
+
+    Held states are long-lived and free of reference cycles (they are freed by reference counting
+    when evicted or replaced), so scanning them in every full collection only makes pauses: with
+    a thousand championships held, a full collection took ~0.6 s. Frozen, they are never scanned.
+    """
+    gc.collect(1)
+    gc.freeze()
 
 
 @dataclass

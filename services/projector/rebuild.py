@@ -39,10 +39,11 @@ from redis.asyncio import Redis
 from redis.exceptions import WatchError
 
 from schemas.events import Event
-from services.engine import apply_batch
-from services.projector.commit import current_version, dump_event, render_tables
+from services.engine import Championship
+from services.projector.commit import dump_event, render_tables
 from services.projector.replay import EventLog, Progress, first_of_each_id, replay_as_live
 from services.runtime import keys
+from services.runtime.read_model import current_version
 from services.runtime.settings import Settings
 
 log = structlog.get_logger("standings.rebuild")
@@ -96,21 +97,23 @@ async def _rebuild_one(client: Redis, stream_log: EventLog, cid: str) -> Rebuild
             token = uuid.uuid4().hex[:12]
             temp = {name: f"{key}:rebuild:{token}" for name, key in live.items()}
             try:
-                await pipe.watch(*live.values(), k_version)
+                await pipe.watch(*live.values(), k_version, keys.stamp_key(cid))
                 processed = {m.decode() for m in await pipe.smembers(live["processed"])}
                 if processed - stream_log.ids.get(cid, set()):
                     await stream_log.read_on()  # the projector is ahead of our scan: catch up
                 report = RebuildReport(cid, mode="processed" if processed else "log", attempts=attempt)
-                facts: dict[str, Event] = {}
                 events = first_of_each_id(stream_log.events.get(cid, []))
                 if processed:
                     # What the live projector accepted, under the rules of its time: no re-check.
-                    batch = apply_batch(facts, [e for e in events if e.event_id in processed], against_rules=False)
+                    state = Championship()
+                    batch = state.apply([e for e in events if e.event_id in processed], against_rules=False).batch
                     handled, report.skipped = batch.handled, len(batch.violations)
                 else:
+                    facts: dict[str, Event] = {}
                     handled, report.skipped = replay_as_live(facts, events)
+                    state = Championship(facts)
                 report.events = len(handled)
-                tables = render_tables(facts)
+                tables = render_tables(state.tables)
                 stored = {k.decode(): v.decode() for k, v in (await pipe.hgetall(live["tables"])).items()}
                 report.changed = stored != tables
                 report.tables = len(tables)
@@ -118,7 +121,7 @@ async def _rebuild_one(client: Redis, stream_log: EventLog, cid: str) -> Rebuild
                 report.version = version + 1 if report.changed else version
 
                 contents = {
-                    "facts": {k: dump_event(e) for k, e in facts.items()},
+                    "facts": {k: dump_event(e) for k, e in state.facts.items()},
                     "tables": tables,
                     "processed": handled,
                 }
@@ -142,6 +145,7 @@ async def _rebuild_one(client: Redis, stream_log: EventLog, cid: str) -> Rebuild
                         pipe.delete(key)
                 if report.changed:
                     pipe.set(k_version, report.version)
+                pipe.set(keys.stamp_key(cid), uuid.uuid4().bytes)  # projectors holding this championship reload it
                 await pipe.execute()
                 log.info("championship rebuilt", championship_id=cid, mode=report.mode, events=report.events,
                          skipped=report.skipped, tables=report.tables, changed=report.changed,

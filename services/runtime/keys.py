@@ -9,6 +9,8 @@ Layout (``cid`` = championship id):
 - ``standings:{cid}:tables``: hash, ``"<table_id>/<class_id>"`` -> table JSON.
 - ``standings:{cid}:version``: integer, the championship's projection version (only increases).
 - ``standings:{cid}:processed``: set of processed ``event_id`` values (idempotency).
+- ``standings:{cid}:stamp``: a fresh random token written by every write of the projection
+  (commit or rebuild): a projector trusts the state it holds while the stamp is the one it wrote.
 - ``standings:{cid}:changes``: public stream of ``standings.changed`` events.
 - ``standings:championships``: set of registered championship ids (not slot-bound; read alone).
 
@@ -46,6 +48,11 @@ def version_key(cid: str) -> str:
 def processed_key(cid: str) -> str:
     """Set of event ids already applied to the championship's projection."""
     return f"{_tag(cid)}:processed"
+
+
+def stamp_key(cid: str) -> str:
+    """Random token of the last write of the championship's projection."""
+    return f"{_tag(cid)}:stamp"
 
 
 def changes_stream(cid: str) -> str:

@@ -51,6 +51,10 @@ class Settings(BaseSettings):
     batch_size: int = Field(100, gt=0, description="Max entries per XREADGROUP.")
     claim_idle_ms: int = Field(30_000, gt=0, description="XAUTOCLAIM min idle time.")
     max_deliveries: int = Field(5, gt=0, description="Deliveries before dead-lettering.")
+    held_championships: int = Field(
+        1_000, gt=0, description="Championship states a projector keeps in memory (LRU, ~1 MB each: docs/benchmarks.md).")
+    changes_retention: int = Field(
+        1_000, gt=0, description="standings.changed records kept per championship (approximate MAXLEN); older ones are trimmed.")
     log_format: Literal["auto", "json", "console"] = "auto"
     log_level: LogLevel = "INFO"
     gateway_host: str = "127.0.0.1"

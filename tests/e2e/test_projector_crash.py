@@ -28,7 +28,7 @@ sys.path.insert(0, str(ROOT / "tests" / "integration"))
 from projector_events import group_state, publish, season, snapshot, wait_drained  # noqa: E402
 
 from schemas.events import parse_event  # noqa: E402
-from services.engine import apply_batch  # noqa: E402
+from services.engine import apply_batch, standings  # noqa: E402
 from services.projector.commit import render_tables  # noqa: E402
 from services.runtime import keys  # noqa: E402
 from services.runtime.settings import Settings  # noqa: E402
@@ -101,7 +101,7 @@ async def test_sigkill_mid_batch_then_another_consumer_finishes(redis_url, redis
     assert await redis_client.xlen(s.dead_letter_stream) == 0
     for cid in CHAMPIONSHIPS:
         mine = [parse_event(json.dumps(e)) for e in events if e["championship_id"] == cid]
-        expected = {k.encode(): v.encode() for k, v in render_tables(_facts(mine)).items()}
+        expected = {k.encode(): v.encode() for k, v in render_tables(standings(_facts(mine))).items()}
         snap = await snapshot(redis_client, cid)
         assert snap["tables"] == expected, cid  # totals exact, byte for byte
         published = [c["payload"]["version"] for c in snap["changes"]]

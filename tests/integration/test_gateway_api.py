@@ -5,10 +5,10 @@ from __future__ import annotations
 import httpx
 import pytest
 from openapi_spec_validator import validate
+from projection import commit
 
 from schemas.standings import Table
 from services.gateway import create_app
-from services.projector import commit_championship
 from tests.builders import award, car, classified, registered, rules_file
 
 CID = "pccna-2024"
@@ -32,7 +32,7 @@ def season_events() -> list:
 async def api(redis_client, redis_url):
     """An HTTP client on the app (lifespan run), over a projected two-round season."""
     for event in season_events():
-        await commit_championship(redis_client, CID, [event])
+        await commit(redis_client, CID, event)
     app = create_app(redis_url)
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)

@@ -5,18 +5,19 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AsyncExitStack, asynccontextmanager
 
 import httpx
 import pytest
 import uvicorn
+from projection import commit
 
+from schemas.standings import StandingsChanged
 from services.gateway import create_app
-from services.gateway.hub import RESYNC, Hub
-from services.projector import commit_championship
-from services.projector.outbox import dumps
+from services.gateway.hub import RESYNC, Hub, matches
+from services.projector.outbox import dumps, standings_changed
 from services.runtime import keys
-from services.runtime.redis import connect, entry
+from services.runtime.redis import connect, entry, entry_json
 from services.runtime.server import free_port
 from tests.builders import adjusted, car, classified, registered, rules_file
 
@@ -62,9 +63,9 @@ async def sse(response: httpx.Response) -> AsyncIterator[dict]:
 
 @pytest.fixture
 async def gateway(redis_client, redis_url) -> AsyncIterator[httpx.AsyncClient]:
-    await commit_championship(redis_client, CID, [registered(rules_file("pccna-2024.yaml"), championship_id=CID)])
+    await commit(redis_client, CID, registered(rules_file("pccna-2024.yaml"), championship_id=CID))
     masters = car("80", "dan-oak", 4, class_id="masters")
-    await commit_championship(redis_client, CID, [race("r01", 1, ["ann-lee", "bob-ray", "cy-fox"], masters)])
+    await commit(redis_client, CID, race("r01", 1, ["ann-lee", "bob-ray", "cy-fox"], masters))
     async with serving(redis_url) as client:
         yield client
 
@@ -79,7 +80,7 @@ async def test_snapshot_then_filtered_changes_with_version_ids(gateway, redis_cl
         snapshot = await next_event(events)
         assert snapshot["event"] == "snapshot" and snapshot["id"] == "2"
         assert [t["table_id"] + "/" + t["class_id"] for t in snapshot["data"]["tables"]] == ["drivers/pro"]
-        await commit_championship(redis_client, CID, [race("r02", 2, ["bob-ray", "cy-fox", "ann-lee"])])
+        await commit(redis_client, CID, race("r02", 2, ["bob-ray", "cy-fox", "ann-lee"]))
         change = await next_event(events)
         assert change["event"] == "change" and change["id"] == "3"
         [table] = change["data"]["payload"]["tables"]
@@ -92,24 +93,25 @@ async def test_changes_outside_the_filter_are_skipped_without_a_resync(gateway, 
         events = sse(r)
         assert (await next_event(events))["event"] == "snapshot"
         penalty = adjusted("p1", "points_deduction", "dan-oak", class_id="masters", points=5)
-        await commit_championship(redis_client, CID, [penalty.model_copy(update={"championship_id": CID})])
-        await commit_championship(redis_client, CID, [race("r03", 3, ["bob-ray", "ann-lee"])])
+        await commit(redis_client, CID, penalty.model_copy(update={"championship_id": CID}))
+        await commit(redis_client, CID, race("r03", 3, ["bob-ray", "ann-lee"]))
         change = await next_event(events)
         assert (change["event"], change["id"]) == ("change", "4")
 
 
 async def test_last_event_id_replays_what_was_missed(gateway, redis_client) -> None:
-    await commit_championship(redis_client, CID, [race("r02", 2, ["bob-ray", "ann-lee", "cy-fox"])])
-    await commit_championship(redis_client, CID, [race("r03", 3, ["cy-fox", "ann-lee", "bob-ray"])])
+    await commit(redis_client, CID, race("r02", 2, ["bob-ray", "ann-lee", "cy-fox"]))
+    await commit(redis_client, CID, race("r03", 3, ["cy-fox", "ann-lee", "bob-ray"]))
     async with gateway.stream("GET", f"/championships/{CID}/live", headers={"Last-Event-ID": "2"}) as r:
         events = sse(r)
         replayed = [await next_event(events), await next_event(events)]
         assert [(e["event"], e["id"]) for e in replayed] == [("change", "3"), ("change", "4")]
+        assert all(e["data"]["payload"]["tables"] for e in replayed)  # read from the tables hash
 
 
 async def test_a_client_behind_a_trimmed_stream_gets_a_snapshot(gateway, redis_client) -> None:
-    await commit_championship(redis_client, CID, [race("r02", 2, ["bob-ray", "ann-lee", "cy-fox"])])
-    await commit_championship(redis_client, CID, [race("r03", 3, ["cy-fox", "ann-lee", "bob-ray"])])
+    await commit(redis_client, CID, race("r02", 2, ["bob-ray", "ann-lee", "cy-fox"]))
+    await commit(redis_client, CID, race("r03", 3, ["cy-fox", "ann-lee", "bob-ray"]))
     await redis_client.xtrim(keys.changes_stream(CID), maxlen=1)
     async with gateway.stream("GET", f"/championships/{CID}/live", headers={"Last-Event-ID": "1"}) as r:
         first = await next_event(sse(r))
@@ -121,15 +123,68 @@ async def test_bad_last_event_id_is_422(gateway) -> None:
     assert response.status_code == 422 and "last-event-id" in response.json()["message"]
 
 
+async def hmget_calls(client) -> int:
+    """HMGET commands the server has run so far, from every client (INFO commandstats)."""
+    return (await client.info("commandstats")).get("cmdstat_hmget", {}).get("calls", 0)
+
+
+async def stored_tables(client) -> dict[str, dict]:
+    return {k.decode(): json.loads(v) for k, v in (await client.hgetall(keys.tables_key(CID))).items()}
+
+
+FILTERS = [{}, {}, {"table": "drivers", "class_id": "pro"}, {"table": "drivers", "class_id": "pro"}, {"class_id": "pro"}]
+
+
+async def test_compact_records_and_every_client_gets_the_full_tables_from_one_hmget_per_change(gateway, redis_client):
+    async with AsyncExitStack() as stack:
+        feeds = [sse(await stack.enter_async_context(gateway.stream("GET", f"/championships/{CID}/live", params=p)))
+                 for p in FILTERS]
+        for feed in feeds:
+            assert (await next_event(feed))["event"] == "snapshot"  # subscribed
+        before = await hmget_calls(redis_client)
+        for n, order in ((2, ["bob-ray", "cy-fox", "ann-lee"]), (3, ["cy-fox", "ann-lee", "bob-ray"])):
+            await commit(redis_client, CID, race(f"r0{n}", n, order))
+            [(_, fields)] = await redis_client.xrevrange(keys.changes_stream(CID), count=1)
+            record = json.loads(entry_json(fields))
+            assert record["schema_version"] == 2 and "tables" not in record["payload"]
+            StandingsChanged.model_validate(record)
+            stored, changed = await stored_tables(redis_client), [c["table"] for c in record["payload"]["changes"]]
+            for params, feed in zip(FILTERS, feeds, strict=True):
+                change = await next_event(feed)
+                assert (change["event"], change["id"]) == ("change", str(record["payload"]["version"]))
+                wanted = [key for key in changed if matches(stored[key], params.get("table"), params.get("class_id"))]
+                assert change["data"]["payload"]["tables"] == [stored[key] for key in wanted]  # in full
+                assert [c["table"] for c in change["data"]["payload"]["changes"]] == wanted
+        assert await hmget_calls(redis_client) - before == 2  # one per change, not one per client
+
+
+async def test_a_version_1_record_is_served_with_the_tables_it_carried(gateway, redis_client) -> None:
+    table = (await stored_tables(redis_client))["drivers/pro"]
+    carried = {**table, "name": "As carried by the record"}
+    diff = {"table": "drivers/pro", "table_id": "drivers", "class_id": "pro", "moves": [], "points_gained": [],
+            "leader_change": None, "clinched": None}
+    record = standings_changed(CID, 3, [race("r02", 2, ["ann-lee"])], [diff])
+    old = {**record, "schema_version": 1, "payload": {**record["payload"], "tables": [carried]}}
+    async with gateway.stream("GET", f"/championships/{CID}/live", params={"table": "drivers", "class_id": "pro"}) as r:
+        events = sse(r)
+        assert (await next_event(events))["event"] == "snapshot"
+        before = await hmget_calls(redis_client)
+        await redis_client.xadd(keys.changes_stream(CID), entry(dumps(old)))
+        change = await next_event(events)
+        assert (change["event"], change["id"]) == ("change", "3")
+        assert change["data"]["payload"]["tables"] == [carried] and change["data"]["schema_version"] == 2
+        assert await hmget_calls(redis_client) == before  # nothing read: the record had its tables
+
+
 async def test_a_slow_subscriber_is_dropped_to_resync_and_never_slows_the_others(redis_url) -> None:
     writer, reader = connect(redis_url), connect(redis_url)
     hub = Hub(reader, queue_size=3)
     task = asyncio.create_task(hub.run())
     try:
         fast, slow = await hub.subscribe(CID), await hub.subscribe(CID)
+        cause = race("r01", 1, ["ann-lee"])
         for version in range(1, 9):
-            record = {"payload": {"version": version, "tables": [], "changes": []}}
-            await writer.xadd(keys.changes_stream(CID), entry(dumps(record)))
+            await writer.xadd(keys.changes_stream(CID), entry(dumps(standings_changed(CID, version, [cause], []))))
             got = await asyncio.wait_for(fast.queue.get(), timeout=2)
             assert got.version == version
         queued = [slow.queue.get_nowait() for _ in range(slow.queue.qsize())]

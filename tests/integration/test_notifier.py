@@ -39,12 +39,14 @@ def row(id_: str, position: int, points: float, previous: int | None = None) -> 
 
 
 def change(changes: list[dict], rows: list[dict], *, kind: str = "drivers", table_id: str = "drivers",
-           races_held: int = 3, class_id: str = "pro") -> dict:
+           races_held: int = 3, class_id: str = "pro") -> tuple[dict, dict[str, dict]]:
+    """A compact `standings.changed` and the full table it names (what the notifier reads from the hash)."""
+    key = f"{table_id}/{class_id}"
     table = {"table_id": table_id, "class_id": class_id, "name": table_id.title(), "kind": kind,
              "races_held": races_held, "rows": rows}
-    diffs = [{"table": f"{table_id}/{class_id}", "table_id": table_id, "class_id": class_id, "moves": [],
+    diffs = [{"table": key, "table_id": table_id, "class_id": class_id, "moves": [],
               "points_gained": [], "leader_change": None, "clinched": None, **c} for c in changes]
-    return {"event_id": "cup:v7", "championship_id": "cup", "payload": {"version": 7, "tables": [table], "changes": diffs}}
+    return {"event_id": "cup:v7", "championship_id": "cup", "payload": {"version": 7, "changes": diffs}}, {key: table}
 
 
 NAMES = Names(CHAMP, {"pro": "Pro", "am": "Masters"})
@@ -53,7 +55,7 @@ NAMES = Names(CHAMP, {"pro": "Pro", "am": "Masters"})
 def test_new_leader_text_and_fields() -> None:
     ev = change([{"leader_change": {"from": "bob", "to": "loek hartog"}, "moves": [{"id": "loek hartog", "from": 2, "to": 1}]}],
                 [row("loek hartog", 1, 40), row("bob", 2, 35)])
-    [a] = announce(ev, NAMES)
+    [a] = announce(*ev, NAMES)
     assert a.text == f"Loek Hartog takes the Pro lead ({CHAMP})"
     assert (a.kind, a.driver_id, a.table, a.version, a.event_id, a.from_position) == (
         "leader", "loek hartog", "drivers/pro", 7, "cup:v7", 2)
@@ -66,24 +68,34 @@ def test_clinch_replaces_the_same_drivers_lead_and_climbs_need_three_places() ->
                   "moves": [{"id": "a", "from": 2, "to": 1}, {"id": "c", "from": 7, "to": 4},
                             {"id": "d", "from": 6, "to": 4}]}],
                 [row("a", 1, 90), row("b", 2, 50), row("c", 4, 30), row("d", 4, 30)], class_id="am")
-    texts = [a.text for a in announce(ev, NAMES)]
+    texts = [a.text for a in announce(*ev, NAMES)]
     assert texts == [f"A clinches the Masters title ({CHAMP})", f"C climbs from 7th to 4th in the Masters standings ({CHAMP})"]
 
 
 def test_first_points_but_not_after_the_opener_and_only_in_drivers_tables() -> None:
     gained = {"points_gained": [{"id": "new", "points": 2}, {"id": "old", "points": 5}]}
     rows = [row("old", 1, 30), row("new", 9, 2)]
-    assert [a.kind for a in announce(change([gained], rows), NAMES)] == ["first_points"]
-    assert announce(change([gained], rows, races_held=1), NAMES) == []
+    assert [a.kind for a in announce(*change([gained], rows), NAMES)] == ["first_points"]
+    assert announce(*change([gained], rows, races_held=1), NAMES) == []
     teams = change([{**gained, "leader_change": {"from": None, "to": "old"}}], rows, kind="teams", table_id="teams")
-    assert [a.text for a in announce(teams, NAMES)] == [f"Old takes the Pro Teams lead ({CHAMP})"]
+    assert [a.text for a in announce(*teams, NAMES)] == [f"Old takes the Pro Teams lead ({CHAMP})"]
 
 
 def test_a_lead_lost_to_a_tie_is_not_announced_and_unknown_names_fall_back() -> None:
     ev = change([{"leader_change": {"from": "a", "to": None}}], [row("a", 1, 10), row("b", 1, 10)], class_id="x")
-    assert announce(ev, Names("cup")) == []
+    assert announce(*ev, Names("cup")) == []
     ev = change([{"leader_change": {"from": None, "to": "a"}}], [row("a", 1, 10)], class_id="x")
-    assert announce(ev, Names("cup"))[0].text == "A takes the x lead (cup)"
+    assert announce(*ev, Names("cup"))[0].text == "A takes the x lead (cup)"
+    assert announce(ev[0], {}, Names("cup"))[0].text == "a takes the x lead (cup)"  # the table is gone: ids
+
+
+def test_tables_read_after_a_later_change_give_names_but_no_first_points() -> None:
+    moved = {"id": "new", "name": "New As Of The Change", "from": 9, "to": 5}
+    ev, tables = change([{"moves": [moved], "points_gained": [{"id": "new", "name": moved["name"], "points": 2}]}],
+                        [row("old", 1, 30), row("new", 5, 2)])
+    assert [a.kind for a in announce(ev, tables, NAMES)] == ["climb", "first_points"]
+    [climb] = announce(ev, tables, NAMES, exact=False)  # the totals may be later ones: first points unknown
+    assert climb.text == f"New As Of The Change climbs from 9th to 5th in the Pro standings ({CHAMP})"
 
 
 # --- a real HTTP receiver -----------------------------------------------------------------------
@@ -256,6 +268,22 @@ async def test_an_unreadable_change_is_dead_lettered_and_the_next_one_announced(
     assert [p["body"]["text"] for p in receiver.posts()] == [lead_text(1)]
     [letter] = await list_dead_letters(redis_client, s)
     assert letter["reason"].startswith("invalid standings.changed") and letter["url"] == ""
+
+
+async def test_records_of_schema_version_1_left_in_the_stream_are_announced(redis_url, redis_client, receiver) -> None:
+    await project(redis_client, redis_url, [registration(), race(1), race(2)])
+    stream, tables = keys.changes_stream(CID), await redis_client.hgetall(keys.tables_key(CID))
+    records = [json.loads(fields[b"data"]) for _, fields in await redis_client.xrange(stream)]
+    await redis_client.delete(stream)
+    for r in records:  # as an older projector wrote them: every changed table in full
+        carried = [json.loads(tables[c["table"].encode()]) for c in r["payload"]["changes"]]
+        await redis_client.xadd(stream, {"data": json.dumps({**r, "schema_version": 1,
+                                                            "payload": {**r["payload"], "tables": carried}})})
+    s = notifier_settings(redis_url, [receiver.url("/ok")])
+    async with notifier_running(redis_url, s):
+        await wait_for(lambda: notified(redis_client, s))
+    assert [p["body"]["text"] for p in receiver.posts()] == [lead_text(1), lead_text(2)]
+    assert await list_dead_letters(redis_client, s) == []
 
 
 async def test_a_restart_does_not_announce_acknowledged_changes_again(redis_url, redis_client, receiver) -> None:

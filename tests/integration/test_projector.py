@@ -14,7 +14,7 @@ import pytest
 from projector_events import publish, race, registration, season, snapshot, wait_drained
 
 from schemas.standings import StandingsChanged
-from services.projector import commit as commit_module
+from services.engine import Championship
 from services.projector import dead_letters, projector_running, rebuild
 from services.projector.handler import Projector
 from services.runtime import keys
@@ -185,16 +185,16 @@ async def test_an_entry_failing_every_delivery_is_dead_lettered_after_max_delive
     """An unexpected error leaves entries pending; the claimer redelivers them up to the limit."""
     s = settings_for(redis_url, max_deliveries=3, claim_idle_ms=50)
     cursed = race("cup", 1, 2)
-    real_apply = commit_module.apply_batch
+    real_apply = Championship.apply
     attempts = []
 
-    def flaky_apply(facts, events):
+    def flaky_apply(state, events, **options):
         if any(event.event_id == cursed["event_id"] for event in events):
             attempts.append(1)
             raise RuntimeError("engine bug")
-        return real_apply(facts, events)
+        return real_apply(state, events, **options)
 
-    monkeypatch.setattr(commit_module, "apply_batch", flaky_apply)
+    monkeypatch.setattr(Championship, "apply", flaky_apply)
     await project(redis_client, s, [registration("cup"), race("cup", 1, 1), cursed, race("cup", 2, 1)])
     [letter] = await dead_letters.list_dead_letters(redis_client, s)
     assert letter.event_id == cursed["event_id"] and "delivered 4 times (max 3)" in letter.reason

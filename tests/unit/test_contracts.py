@@ -1,4 +1,6 @@
-"""The event contracts: validation that names the field, and checked-in schema documents."""
+"""The event contracts: validation that names the field, checked-in schema documents, stored forms."""
+
+import json
 
 import pytest
 from pydantic import ValidationError
@@ -6,8 +8,11 @@ from pydantic import ValidationError
 from schemas.documents import DOCUMENTS_DIR, render
 from schemas.events import parse_event
 from schemas.loading import RulesFileError, describe, load_rules
-from services.engine import RuleViolation, record
-from tests.builders import car, classified, envelope, registered, rules_file, small_rules
+from schemas.standings import StandingsChanged, read_changed
+from services.demo.season import simulate_season
+from services.engine import RuleViolation, record, standings
+from services.projector.outbox import dumps, standings_changed
+from tests.builders import car, classified, envelope, facts_of, registered, rules_file, small_rules
 
 
 def test_schema_documents_are_up_to_date():
@@ -116,3 +121,34 @@ def test_drop_the_worst_needs_a_calendar():
 def test_points_are_bounded_so_totals_stay_finite():
     with pytest.raises(ValidationError, match="less than or equal to 100000"):
         registered(small_rules(points=[{"points": [1e308]}]))
+
+
+def canonical_json(obj) -> str:
+    return json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+
+
+def test_stored_json_is_canonical_utf8():
+    season = simulate_season(rules_file("pccna-2024.yaml"), seed=3, races=4)
+    tables = standings(facts_of(*season.events()))
+    assert all(dumps(table) == canonical_json(table) for table in tables.values())  # byte for byte
+    assert "Sabré Cook" in dumps(tables["drivers/pro"])  # non-ASCII as UTF-8, not escaped
+    assert dumps({"b": [1, (2.5, None)], "a": 2**70}) == '{"a":1180591620717411303424,"b":[1,[2.5,null]]}'
+
+
+def test_a_change_record_is_compact_and_a_version_1_record_is_upcast_when_read():
+    diff = {"table": "drivers/pro", "table_id": "drivers", "class_id": "pro", "moves": [], "points_gained": [],
+            "leader_change": None, "clinched": None}
+    record_ = standings_changed("test-cup", 4, [classified("r01", 1, [car("1", "ann", 1)])], [diff])
+    assert record_["schema_version"] == 2 and set(record_["payload"]) == {"version", "causes", "changes"}
+    read = read_changed(dumps(record_))
+    assert (read.event, read.carried, read.version) == (record_, None, 4)
+
+    table = {"table_id": "drivers", "class_id": "pro", "rows": []}
+    old = {**record_, "schema_version": 1, "payload": {**record_["payload"], "tables": [table]}}
+    read = read_changed(dumps(old))
+    assert read.event == record_ and read.carried == {"drivers/pro": table}
+    StandingsChanged.model_validate(read.event)
+
+    for bad in ({**old, "payload": {**old["payload"], "tables": [{"rows": []}]}}, {**record_, "schema_version": 3}):
+        with pytest.raises(ValueError):
+            read_changed(dumps(bad))
