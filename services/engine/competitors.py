@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from copy import copy
 from dataclasses import dataclass, field
 
 from schemas.events import Adjustment
@@ -41,6 +40,11 @@ class Competitor:
                     self._add(r)
         dropped = sum(self.results[race_id].total for race_id in self.dropped)
         self.points = round(self.gross - dropped - self.deduction, 3)
+
+    def copy(self) -> Competitor:
+        """A shallow copy (results shared: they are never changed in place), much faster than copy.copy."""
+        return Competitor(self.id, self.name, self.class_id, self.car_number, self.team_name, self.results, self.excluded,
+                          self.dropped, self.deduction, self.disqualified, self.out_from, self.gross, self.points, self.tally)
 
     def _add(self, r: RaceScore) -> None:
         wins, podiums, poles, fastest_laps = self.tally
@@ -95,7 +99,7 @@ def accumulate(kind: str, people: Mapping[str, Competitor], race_id: str, entrie
         if before is None:
             c = after[competitor_id] = Competitor(competitor_id, name, class_id, results={race_id: s})
         else:
-            c = after[competitor_id] = copy(before)
+            c = after[competitor_id] = before.copy()
             c.results = {**before.results, race_id: s}
             c.name = name
         c._add(s)

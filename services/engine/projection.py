@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from copy import copy
 from typing import NamedTuple
 
 from schemas.events import Adjustment, Event, RaceClassification
@@ -129,7 +128,7 @@ def _competitors(table: TableDef, class_id: str | None, counted: list[Counted], 
         people = accumulate(table.kind, people, counted[k].race_id, counted[k].entries)
         memory.store(key(k + 1), tuple(counted[: k + 1]), people)
     memory.forget(lambda held: held[:3] == ("competitors", table.id, class_id) and held[3] < n - 2)
-    return {competitor_id: copy(c) for competitor_id, c in people.items()}
+    return {competitor_id: c.copy() for competitor_id, c in people.items()}
 
 
 _NONE: frozenset[str] = frozenset()
