@@ -20,6 +20,7 @@ class Competitor:
     car_number: str | None = None
     team_name: str | None = None
     results: dict[str, RaceScore] = field(default_factory=dict)
+    summaries: list[dict] = field(default_factory=list)  # each result's JSON shape, in the order of `results`
     excluded: frozenset[str] = frozenset()  # replaced, not mutated: most competitors have none
     dropped: frozenset[str] = frozenset()
     deduction: float = 0.0
@@ -43,8 +44,9 @@ class Competitor:
 
     def copy(self) -> Competitor:
         """A shallow copy (results shared: they are never changed in place), much faster than copy.copy."""
-        return Competitor(self.id, self.name, self.class_id, self.car_number, self.team_name, self.results, self.excluded,
-                          self.dropped, self.deduction, self.disqualified, self.out_from, self.gross, self.points, self.tally)
+        return Competitor(self.id, self.name, self.class_id, self.car_number, self.team_name, self.results, self.summaries,
+                          self.excluded, self.dropped, self.deduction, self.disqualified, self.out_from, self.gross,
+                          self.points, self.tally)
 
     def _add(self, r: RaceScore) -> None:
         wins, podiums, poles, fastest_laps = self.tally
@@ -97,10 +99,11 @@ def accumulate(kind: str, people: Mapping[str, Competitor], race_id: str, entrie
     for competitor_id, (name, class_id, s) in credited.items():
         before = people.get(competitor_id)
         if before is None:
-            c = after[competitor_id] = Competitor(competitor_id, name, class_id, results={race_id: s})
+            c = after[competitor_id] = Competitor(competitor_id, name, class_id, results={race_id: s}, summaries=[s.summary])
         else:
             c = after[competitor_id] = before.copy()
             c.results = {**before.results, race_id: s}
+            c.summaries = [*before.summaries, s.summary]
             c.name = name
         c._add(s)
         if kind == "drivers":

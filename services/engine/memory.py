@@ -22,29 +22,32 @@ T = TypeVar("T")
 
 
 class Memory:
-    def __init__(self) -> None:
-        self._held: dict[Hashable, tuple[tuple, Any]] = {}
+    """Entries by family (e.g. one table group's tables) and item within it (e.g. the round)."""
 
-    def recall(self, key: Hashable, inputs: tuple, compute: Callable[[], T]) -> T:
-        """The value stored under `key` if it was computed from `inputs`, else `compute()`, stored."""
-        held = self.peek(key, inputs)
+    def __init__(self) -> None:
+        self._held: dict[Hashable, dict[Hashable, tuple[tuple, Any]]] = {}
+
+    def recall(self, family: Hashable, item: Hashable, inputs: tuple, compute: Callable[[], T]) -> T:
+        """The value stored for `item` of `family` if it was computed from `inputs`, else `compute()`, stored."""
+        held = self.peek(family, item, inputs)
         if held is None:
             held = compute()
-            self.store(key, inputs, held)
+            self.store(family, item, inputs, held)
         return held
 
-    def peek(self, key: Hashable, inputs: tuple) -> Any | None:
-        """The value stored under `key` if it was computed from `inputs`, else None."""
-        held = self._held.get(key)
+    def peek(self, family: Hashable, item: Hashable, inputs: tuple) -> Any | None:
+        """The value stored for `item` of `family` if it was computed from `inputs`, else None."""
+        held = self._held.get(family, {}).get(item)
         return held[1] if held is not None and _same(held[0], inputs) else None
 
-    def store(self, key: Hashable, inputs: tuple, value: Any) -> None:
-        self._held[key] = (inputs, value)
+    def store(self, family: Hashable, item: Hashable, inputs: tuple, value: Any) -> None:
+        self._held.setdefault(family, {})[item] = (inputs, value)
 
-    def forget(self, stale: Callable[[tuple], bool]) -> None:
-        """Drop the entries whose key (a tuple) is `stale`: those that will not be asked for again live."""
-        for key in [key for key in self._held if stale(key)]:
-            del self._held[key]
+    def forget(self, family: Hashable, keep: Callable[[Any], bool]) -> None:
+        """Drop the items of `family` not worth keeping: those that will not be asked for again live."""
+        items = self._held.get(family, {})
+        for item in [item for item in items if not keep(item)]:
+            del items[item]
 
 
 def _same(a: tuple, b: tuple) -> bool:

@@ -45,8 +45,8 @@ def standings(facts: Mapping[str, Event], after_round: int | None = None, memory
             current = _table(rules, facts["rules"], table, class_id, races, adjustments, cutoff, memory)
             before = _table(rules, facts["rules"], table, class_id, races, adjustments, previous, memory) if previous else None
             key = f"{current['table_id']}/{current['class_id']}"
-            tables[key] = memory.recall(("moves", key), (current, before), lambda c=current, b=before: _with_moves(c, b))
-    memory.forget(lambda key: key[0] == "table" and key[-1] not in (cutoff, previous))
+            tables[key] = memory.recall("moves", key, (current, before), lambda c=current, b=before: _with_moves(c, b))
+            memory.forget(("table", table.id, class_id), keep=lambda round_: round_ in (cutoff, previous))
     return tables
 
 
@@ -65,7 +65,7 @@ def _held_races(rules: Rules, facts: Mapping[str, Event], memory: Memory) -> lis
         race = event.payload
         given = [e for _, e in sorted(awards.get(race.race_id, ()), key=lambda ke: ke[0])]
         inputs = (facts["rules"], event, *given)
-        scores = memory.recall(("race", race.race_id), inputs,
+        scores = memory.recall("race", race.race_id, inputs,
                                lambda race=race, given=given: _scored_by_class(rules, race, given))
         at = calendar.get(race.race_id)
         held.append(HeldRace(order, race, at.track if at else race.track, scores))
@@ -87,7 +87,8 @@ def _table(rules, registration, table: TableDef, class_id, races: list[HeldRace]
     held = [h for h in races if h.race.round <= cutoff and _counts(table, h.race.round, h.track)]
     inputs = (registration, *adjustments, *(h.scores for h in held))  # a race's scores are new when its events are
     return memory.recall(
-        ("table", table.id, class_id, cutoff),
+        ("table", table.id, class_id),
+        cutoff,
         inputs,
         lambda: _build(rules, registration, table, class_id, races, held, [e.payload for e in adjustments], cutoff, memory),
     )
@@ -96,13 +97,14 @@ def _table(rules, registration, table: TableDef, class_id, races: list[HeldRace]
 def _build(rules, registration, table, class_id, races, held: list[HeldRace], adjustments: list[Adjustment], cutoff,
            memory: Memory) -> dict:
     done = {h.race.race_id for h in races if h.race.round <= cutoff}
-    calendar = memory.recall(("calendar", table.id, class_id), (registration,), lambda: _calendar(rules, table, class_id))
+    calendar = memory.recall("calendar", (table.id, class_id), (registration,), lambda: _calendar(rules, table, class_id))
     to_run = [race for race in calendar if race.race_id not in done]
     classes = (class_id,) if class_id else tuple(c.id for c in rules.classes if not table.classes or c.id in table.classes)
     void = _void_results(table, adjustments, class_id, cutoff)
     counted = [
         memory.recall(
-            ("counted", table.id, class_id, h.race.race_id, void.get(h.race.race_id, _NONE)),
+            ("counted", table.id, class_id),
+            (h.race.race_id, void.get(h.race.race_id, _NONE)),
             (h.scores,),
             lambda h=h: _counted(table, classes, h, void.get(h.race.race_id, _NONE)),
         )
@@ -118,16 +120,14 @@ def _competitors(table: TableDef, class_id: str | None, counted: list[Counted], 
     Extended race by race from the longest run of leading races remembered unchanged: live, that
     is every race but the last one or two, so the work is the races that changed, not the season.
     """
-    def key(n: int) -> tuple:
-        return ("competitors", table.id, class_id, n)
-
+    family = ("competitors", table.id, class_id)  # item: how many leading races
     n, people = len(counted), {}
-    start = next((k for k in range(n, 0, -1) if (people := memory.peek(key(k), tuple(counted[:k]))) is not None), 0)
+    start = next((k for k in range(n, 0, -1) if (people := memory.peek(family, k, tuple(counted[:k]))) is not None), 0)
     people = people if start else {}
     for k in range(start, n):
         people = accumulate(table.kind, people, counted[k].race_id, counted[k].entries)
-        memory.store(key(k + 1), tuple(counted[: k + 1]), people)
-    memory.forget(lambda held: held[:3] == ("competitors", table.id, class_id) and held[3] < n - 2)
+        memory.store(family, k + 1, tuple(counted[: k + 1]), people)
+    memory.forget(family, keep=lambda races: races >= n - 2)
     return {competitor_id: c.copy() for competitor_id, c in people.items()}
 
 

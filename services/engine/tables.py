@@ -137,7 +137,7 @@ def _row(position: int, shared: bool, c: Competitor, max_points: float | None) -
             r.summary if race_id not in void
             else {**r.summary, "dropped": race_id in c.dropped, "excluded": race_id in c.excluded}
             for race_id, r in c.results.items()
-        ],
+        ] if void else c.summaries,  # shared with the competitor's later states: read-only, as all tables
         "max_points": num(max_points) if max_points is not None else None,
     }
 

@@ -58,7 +58,7 @@ def dump_event(event: Event) -> str:
     return event.model_dump_json()
 
 
-def render_tables(tables: Mapping[str, dict]) -> dict[str, str]:
+def render_tables(tables: Mapping[str, dict]) -> dict[str, bytes]:
     """Tables in their stored form: canonical JSON, byte-identical for equal tables."""
     return {key: dumps(table) for key, table in tables.items()}
 

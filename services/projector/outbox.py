@@ -21,8 +21,8 @@ from schemas.standings import CHANGED_SCHEMA_VERSION
 CHANGED_TYPE = "standings.changed"
 
 
-def dumps(obj: object) -> str:
-    """Canonical JSON: sorted keys, no spaces, non-ASCII as UTF-8; tables and records are stored in this form.
+def dumps(obj: object) -> bytes:
+    """Canonical JSON (UTF-8 bytes): sorted keys, no spaces; tables and records are stored in this form.
 
     orjson writes it (about 8x the json module on a full table: this is on every commit's path).
     It would write a non-finite number as null; none can arise, since the contracts refuse
@@ -30,9 +30,9 @@ def dumps(obj: object) -> str:
     int beyond 64 bits, which orjson refuses, is written by the json module in the same form.
     """
     try:
-        return orjson.dumps(obj, option=orjson.OPT_SORT_KEYS).decode()
+        return orjson.dumps(obj, option=orjson.OPT_SORT_KEYS)
     except orjson.JSONEncodeError:
-        return json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+        return json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False).encode()
 
 
 def changed_event_id(championship_id: str, version: int) -> str:

@@ -114,7 +114,7 @@ async def _rebuild_one(client: Redis, stream_log: EventLog, cid: str) -> Rebuild
                     state = Championship(facts)
                 report.events = len(handled)
                 tables = render_tables(state.tables)
-                stored = {k.decode(): v.decode() for k, v in (await pipe.hgetall(live["tables"])).items()}
+                stored = {k.decode(): v for k, v in (await pipe.hgetall(live["tables"])).items()}
                 report.changed = stored != tables
                 report.tables = len(tables)
                 version = await current_version(pipe, cid)

@@ -101,7 +101,7 @@ async def test_sigkill_mid_batch_then_another_consumer_finishes(redis_url, redis
     assert await redis_client.xlen(s.dead_letter_stream) == 0
     for cid in CHAMPIONSHIPS:
         mine = [parse_event(json.dumps(e)) for e in events if e["championship_id"] == cid]
-        expected = {k.encode(): v.encode() for k, v in render_tables(standings(_facts(mine))).items()}
+        expected = {k.encode(): v for k, v in render_tables(standings(_facts(mine))).items()}
         snap = await snapshot(redis_client, cid)
         assert snap["tables"] == expected, cid  # totals exact, byte for byte
         published = [c["payload"]["version"] for c in snap["changes"]]

@@ -33,7 +33,7 @@ async def entries_of(client, settings, events) -> list[tuple[bytes, dict]]:
 
 def expected_tables(events: list[dict]) -> dict[bytes, bytes]:
     tables = standings(facts_of(*(parse_event(e) for e in events)))
-    return {key.encode(): text.encode() for key, text in render_tables(tables).items()}
+    return {key.encode(): text for key, text in render_tables(tables).items()}
 
 
 async def test_two_projectors_taking_turns_on_one_championship_keep_it_exact(redis_url, redis_client):
