@@ -39,7 +39,7 @@ class Competitor:
             for race_id, r in self.results.items():
                 if race_id not in self.excluded:
                     self._add(r)
-        dropped = sum(self.results[race_id].total for race_id in self.dropped)
+        dropped = sum(self.results[race_id].total for race_id in self.dropped) if self.dropped else 0.0
         self.points = round(self.gross - dropped - self.deduction, 3)
 
     def copy(self) -> Competitor:
