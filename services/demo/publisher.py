@@ -27,8 +27,9 @@ async def reset(client: Redis, championship_id: str, *, flush: bool) -> None:
     if flush:
         await client.flushall()
         return
+    # The stamp goes too: a projector holding this championship in memory then reloads it.
     await client.delete(keys.facts_key(championship_id), keys.tables_key(championship_id),
-                        keys.processed_key(championship_id))
+                        keys.processed_key(championship_id), keys.stamp_key(championship_id))
 
 
 async def publish_season(client: Redis, settings: Settings, season: SimulatedSeason, pace: float,
