@@ -13,6 +13,7 @@ import json
 from projector_events import publish, season, snapshot
 
 from schemas.events import parse_event
+from services.demo.publisher import reset
 from services.engine import standings
 from services.projector import rebuild
 from services.projector.commit import render_tables
@@ -111,3 +112,17 @@ async def test_concurrent_commits_in_one_process_never_share_a_state(redis_url, 
     announced = {cause for c in snap["changes"] for cause in c["payload"]["causes"]}
     final = {e["payload"]["race_id"]: e["event_id"] for e in events if e["type"] == "race.classified"}  # last revision
     assert set(final.values()) <= announced
+
+
+async def test_a_demo_reset_makes_the_holder_reload(redis_url, redis_client):
+    s = settings_for(redis_url)
+    events = season("cup", rounds=2)
+    entries = await entries_of(redis_client, s, events)
+    projector = Projector(redis_client, s)
+    await projector.handle([sid for sid, _ in entries], [fields for _, fields in entries])
+    await reset(redis_client, "cup", flush=False)
+    replayed = await publish(redis_client, s, [{**e, "event_id": f"again:{e['event_id']}"} for e in events])
+    fields = [{b"data": json.dumps({**e, "event_id": f"again:{e['event_id']}"}).encode()} for e in events]
+    outcome = await projector.handle(replayed, fields)
+    assert [commit.loaded for commit in outcome.commits] == [True]
+    assert (await snapshot(redis_client, "cup"))["tables"] == expected_tables(events)
