@@ -10,9 +10,10 @@ from services.engine.championship import Championship, Update
 from services.engine.diff import diff_tables
 from services.engine.errors import RuleViolation
 from services.engine.facts import BatchResult, Facts, apply_batch, check, record, rules_of
+from services.engine.memory import Memory
 from services.engine.projection import standings
 
 __all__ = [
-    "BatchResult", "Championship", "Facts", "RuleViolation", "Update", "apply_batch", "check", "diff_tables", "record",
+    "BatchResult", "Championship", "Facts", "Memory", "RuleViolation", "Update", "apply_batch", "check", "diff_tables", "record",
     "rules_of", "standings",
 ]

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from schemas.events import Event
-from services.engine import rules_of, standings
+from services.engine import Memory, rules_of, standings
 
 
 class NotFound(LookupError):
@@ -42,7 +42,8 @@ def progression(facts: Mapping[str, Event], table_key: str) -> dict:
     ``series[i].points[j]`` is the total after ``rounds[j]`` (null before the competitor appears).
     """
     rounds = rounds_held(facts)
-    per_round = [{row["id"]: row for row in standings(facts, after_round=r).get(table_key, {"rows": []})["rows"]}
+    memory = Memory()  # round after round: each race scored once, each table's competitors extended
+    per_round = [{row["id"]: row for row in standings(facts, r, memory).get(table_key, {"rows": []})["rows"]}
                  for r in rounds]
     final = per_round[-1] if per_round else {}
     series = [
