@@ -49,6 +49,10 @@ class Championship:
         update = Update(apply_batch(self.facts, events, against_rules=against_rules))
         if not update.batch.changed:
             return update
+        if any(key == "rules" or key.startswith("adjustment:") for key in update.batch.changed):
+            # Rare, and touching every table: start afresh, so entries of tables or exclusions
+            # that no longer apply do not pile up.
+            self.memory = Memory()
         current = standings(self.facts, memory=self.memory)
         for key, table in current.items():
             old = self.tables.get(key)

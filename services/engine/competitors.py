@@ -38,7 +38,7 @@ class Competitor:
             self.gross, self.tally = 0.0, (0, 0, 0, 0)
             for race_id, r in self.results.items():
                 if race_id not in self.excluded:
-                    self._add(r)
+                    self.add_result(r)
         dropped = sum(self.results[race_id].total for race_id in self.dropped) if self.dropped else 0.0
         self.points = round(self.gross - dropped - self.deduction, 3)
 
@@ -48,7 +48,8 @@ class Competitor:
                           self.excluded, self.dropped, self.deduction, self.disqualified, self.out_from, self.gross,
                           self.points, self.tally)
 
-    def _add(self, r: RaceScore) -> None:
+    def add_result(self, r: RaceScore) -> None:
+        """Count `r` in the running totals (gross and tally)."""
         wins, podiums, poles, fastest_laps = self.tally
         self.gross += r.total
         self.tally = (wins + (r.place == 1), podiums + (r.place is not None and r.place <= 3),
@@ -69,7 +70,8 @@ def race_entries(table: TableDef, classes: tuple[str, ...], by_class: dict[str, 
     mine = by_class.get(classes[0], ()) if len(classes) == 1 else [s for c in classes for s in by_class.get(c, ())]
     if table.kind == "drivers":
         only = table.drivers
-        return [(driver_id, name, s.class_id, s) for s in mine for driver_id, name in s.drivers
+        # A driver named twice in one car's crew is credited once, under the first name given.
+        return [(driver_id, name, s.class_id, s) for s in mine for driver_id, name in dict(reversed(s.drivers)).items()
                 if only is None or driver_id in only]
     by_team: dict[str, list[RaceScore]] = {}
     for s in mine:
@@ -105,7 +107,7 @@ def accumulate(kind: str, people: Mapping[str, Competitor], race_id: str, entrie
             c.results = {**before.results, race_id: s}
             c.summaries = [*before.summaries, s.summary]
             c.name = name
-        c._add(s)
+        c.add_result(s)
         if kind == "drivers":
             c.car_number, c.team_name, c.class_id = s.car_number, s.team_name, s.class_id
     return after

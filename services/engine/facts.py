@@ -75,7 +75,8 @@ def apply_batch(facts: Facts, events: Iterable[Event], *, against_rules: bool = 
         try:
             changed = record(facts, event, against_rules=against_rules)
         except RuleViolation as violation:
-            result.violations.append((event, violation))
+            # Kept without its traceback: the frames it holds would keep the caller's state alive.
+            result.violations.append((event, violation.with_traceback(None)))
             continue
         seen.add(event.event_id)
         if changed:

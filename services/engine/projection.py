@@ -46,7 +46,7 @@ def standings(facts: Mapping[str, Event], after_round: int | None = None, memory
             before = _table(rules, facts["rules"], table, class_id, races, adjustments, previous, memory) if previous else None
             key = f"{current['table_id']}/{current['class_id']}"
             tables[key] = memory.recall("moves", key, (current, before), lambda c=current, b=before: _with_moves(c, b))
-            memory.forget(("table", table.id, class_id), keep=lambda round_: round_ in (cutoff, previous))
+            memory.forget(("table", table.id, class_id), keep=lambda at: at[0] in (cutoff, previous))
     return tables
 
 
@@ -85,20 +85,22 @@ def _scored_by_class(rules: Rules, race: RaceClassification, awards: list[Event]
 def _table(rules, registration, table: TableDef, class_id, races: list[HeldRace], adjustments: list[Event], cutoff: int,
            memory: Memory) -> dict:
     held = [h for h in races if h.race.round <= cutoff and _counts(table, h.race.round, h.track)]
-    inputs = (registration, *adjustments, *(h.scores for h in held))  # a race's scores are new when its events are
-    return memory.recall(
-        ("table", table.id, class_id),
-        cutoff,
-        inputs,
-        lambda: _build(rules, registration, table, class_id, races, held, [e.payload for e in adjustments], cutoff, memory),
-    )
-
-
-def _build(rules, registration, table, class_id, races, held: list[HeldRace], adjustments: list[Adjustment], cutoff,
-           memory: Memory) -> dict:
+    # Races still to run are those of the calendar not held by `cutoff`, counted by this table or not
+    # (a race may be held in another round than the calendar says): part of the key, by value.
     done = {h.race.race_id for h in races if h.race.round <= cutoff}
     calendar = memory.recall("calendar", (table.id, class_id), (registration,), lambda: _calendar(rules, table, class_id))
     to_run = [race for race in calendar if race.race_id not in done]
+    inputs = (registration, *adjustments, *(h.scores for h in held))  # a race's scores are new when its events are
+    return memory.recall(
+        ("table", table.id, class_id),
+        (cutoff, tuple(race.race_id for race in to_run)),
+        inputs,
+        lambda: _build(rules, table, class_id, held, to_run, [e.payload for e in adjustments], cutoff, memory),
+    )
+
+
+def _build(rules, table, class_id, held: list[HeldRace], to_run: list[RaceToRun], adjustments: list[Adjustment], cutoff,
+           memory: Memory) -> dict:
     classes = (class_id,) if class_id else tuple(c.id for c in rules.classes if not table.classes or c.id in table.classes)
     void = _void_results(table, adjustments, class_id, cutoff)
     counted = [
@@ -120,14 +122,18 @@ def _competitors(table: TableDef, class_id: str | None, counted: list[Counted], 
     Extended race by race from the longest run of leading races remembered unchanged: live, that
     is every race but the last one or two, so the work is the races that changed, not the season.
     """
-    family = ("competitors", table.id, class_id)  # item: how many leading races
-    n, people = len(counted), {}
-    start = next((k for k in range(n, 0, -1) if (people := memory.peek(family, k, tuple(counted[:k]))) is not None), 0)
-    people = people if start else {}
+    family = ("competitors", table.id, class_id)  # item: how many leading races they count
+    n = len(counted)
+    start, people = 0, {}
+    for k in range(n, 0, -1):
+        remembered = memory.peek(family, k, tuple(counted[:k]))
+        if remembered is not None:
+            start, people = k, remembered
+            break
     for k in range(start, n):
         people = accumulate(table.kind, people, counted[k].race_id, counted[k].entries)
         memory.store(family, k + 1, tuple(counted[: k + 1]), people)
-    memory.forget(family, keep=lambda races: races >= n - 2)
+    memory.forget(family, keep=lambda leading: leading >= n - 2)
     return {competitor_id: c.copy() for competitor_id, c in people.items()}
 
 

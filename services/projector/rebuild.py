@@ -20,11 +20,12 @@ The race with the live projector, and the choice made:
   log as the live projector would (in order, each event against the rules in force, one that
   breaks them retried after each later registration), and those events are then duplicates to
   the projector: nothing is published for them, the version gap tells subscribers to re-read.
-- Live commits during the rebuild: the swap WATCHes the championship's facts, tables, processed
-  and version keys (the live commit writes them in its MULTI). If the projector commits between
+- Live commits during the rebuild: the swap WATCHes the championship's facts, tables, processed,
+  version and stamp keys (the live commit writes them in its MULTI). If the projector commits between
   our read of the processed set and our EXEC, EXEC fails; we read the log on from where the scan
-  stopped (catch-up), recompute and retry. The projector itself WATCHes the same keys, so a
-  commit racing with the swap is redone on the rebuilt state. Either way the swapped-in projection
+  stopped (catch-up), recompute and retry. The swap writes a new stamp, which the projector
+  WATCHes, so a commit racing with the swap is redone on the rebuilt state, and a projector holding
+  the championship in memory reloads it. Either way the swapped-in projection
   corresponds to one exact processed set, which is what makes it byte-identical to the live one.
 """
 

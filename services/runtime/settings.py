@@ -53,6 +53,8 @@ class Settings(BaseSettings):
     max_deliveries: int = Field(5, gt=0, description="Deliveries before dead-lettering.")
     held_championships: int = Field(
         1_000, gt=0, description="Championship states a projector keeps in memory (LRU, ~1 MB each: docs/benchmarks.md).")
+    gc_sweep_seconds: float = Field(
+        600, gt=0, description="Seconds between the projector's full garbage collections (services/projector/garbage.py).")
     changes_retention: int = Field(
         1_000, gt=0, description="standings.changed records kept per championship (approximate MAXLEN); older ones are trimmed.")
     log_format: Literal["auto", "json", "console"] = "auto"
