@@ -116,11 +116,15 @@ def _build(rules, table, class_id, held: list[HeldRace], to_run: list[RaceToRun]
     return build_table(rules, table, class_id, counted, people, to_run, adjustments, cutoff)
 
 
+CHECKPOINT = 4  # competitors are also kept after every 4th race: a revision of an old race redoes a few, not all
+
+
 def _competitors(table: TableDef, class_id: str | None, counted: list[Counted], memory: Memory) -> dict[str, Competitor]:
     """The table group's competitors after the `counted` races, as fresh copies the build may change.
 
     Extended race by race from the longest run of leading races remembered unchanged: live, that
-    is every race but the last one or two, so the work is the races that changed, not the season.
+    is every race but the last one or two, so the work is the races that changed, not the season
+    (for a revision of an old race, the races from the checkpoint before it on).
     """
     family = ("competitors", table.id, class_id)  # item: how many leading races they count
     n = len(counted)
@@ -133,7 +137,7 @@ def _competitors(table: TableDef, class_id: str | None, counted: list[Counted], 
     for k in range(start, n):
         people = accumulate(table.kind, people, counted[k].race_id, counted[k].entries)
         memory.store(family, k + 1, tuple(counted[: k + 1]), people)
-    memory.forget(family, keep=lambda leading: leading >= n - 2)
+    memory.forget(family, keep=lambda leading: leading >= n - 2 or leading % CHECKPOINT == 0)
     return {competitor_id: c.copy() for competitor_id, c in people.items()}
 
 
