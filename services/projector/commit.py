@@ -98,6 +98,12 @@ async def commit_championship(client: Redis, championship_id: str, events: Seque
                 state, version = state_and_version or (await load_state(pipe, championship_id),
                                                        await current_version(pipe, championship_id))
                 update = state.apply(fresh)
+                if not update.batch.handled:  # every event broke the rules: nothing is written
+                    await pipe.unwatch()
+                    if stamp is not None:
+                        held.put(championship_id, stamp, state, version)
+                    result.violations = update.batch.violations
+                    return result
                 new_stamp = uuid.uuid4().bytes
                 result.version = _write(pipe, k, update, version, new_stamp, retention)
                 await pipe.execute()

@@ -130,3 +130,12 @@ async def test_a_demo_reset_makes_the_holder_reload(redis_url, redis_client):
     outcome = await projector.handle(replayed, fields)
     assert [commit.loaded for commit in outcome.commits] == [True]
     assert (await snapshot(redis_client, "cup"))["tables"] == expected_tables(events)
+
+
+async def test_events_that_break_the_rules_write_nothing(redis_url, redis_client):
+    """Results of an unknown championship leave no key behind (they wait, then go to the dead letters)."""
+    s = settings_for(redis_url)
+    entries = await entries_of(redis_client, s, season("nobody", rounds=1)[1:])
+    outcome = await Projector(redis_client, s).handle([sid for sid, _ in entries], [fields for _, fields in entries])
+    assert outcome.retrying and not outcome.acked
+    assert await redis_client.keys("standings:{nobody}*") == []
