@@ -38,10 +38,15 @@ class Update:
 class Championship:
     """Facts and tables of one championship; `tables` are those last announced (or loaded)."""
 
-    def __init__(self, facts: Mapping[str, Event] | None = None, tables: Mapping[str, dict] | None = None) -> None:
-        """Start from stored `facts` and the `tables` stored with them (computed when not given)."""
+    def __init__(self, facts: Mapping[str, Event] | None = None, tables: Mapping[str, dict] | None = None,
+                 memory: Memory | None = None) -> None:
+        """Start from stored `facts` and the `tables` stored with them (computed when not given).
+
+        `memory` may be that of an earlier state of the same championship whose rules and
+        adjustments are the very objects in `facts`: what it holds of unchanged facts is reused.
+        """
         self.facts: Facts = dict(facts or {})
-        self.memory = Memory()
+        self.memory = memory if memory is not None else Memory()
         self.tables: dict[str, dict] = dict(tables) if tables is not None else standings(self.facts, memory=self.memory)
 
     def apply(self, events: Iterable[Event], *, against_rules: bool = True) -> Update:

@@ -33,7 +33,7 @@ from redis.exceptions import WatchError
 
 from schemas.events import ChampionshipRegistered, Event, parse_stored
 from services.engine import Championship, RuleViolation, Update
-from services.projector.held import HeldStates
+from services.projector.held import Held, HeldStates, digest
 from services.projector.outbox import dumps, standings_changed
 from services.runtime import keys
 from services.runtime.read_model import current_version
@@ -51,6 +51,7 @@ class CommitResult:
     version: int | None = None  # the version published, None when no table changed
     attempts: int = 0
     loaded: bool = False  # the state was read from Redis (not held in memory)
+    parsed: int = 0  # facts parsed when loading it (the others were reused from a stale state)
 
 
 def dump_event(event: Event) -> str:
@@ -63,12 +64,29 @@ def render_tables(tables: Mapping[str, dict]) -> dict[str, bytes]:
     return {key: dumps(table) for key, table in tables.items()}
 
 
-async def load_state(client: Redis, championship_id: str) -> Championship:
-    """A championship's state as stored: its facts and the tables announced with them."""
+async def load_state(client: Redis, championship_id: str,
+                     stale: Held | None = None) -> tuple[Championship, dict[str, bytes], int]:
+    """A championship's state as stored: its facts and the tables announced with them, the
+    digests of the facts' stored forms, and how many facts had to be parsed.
+
+    From a `stale` state of the championship, the facts whose stored form is unchanged are reused
+    as they are (the very objects), and its memory too while the rules and adjustments are
+    unchanged: only what another writer changed is parsed and, on the next apply, recomputed.
+    """
     k = _Keys.of(championship_id)
-    facts, tables = await client.hgetall(k.facts), await client.hgetall(k.tables)
-    return Championship({key.decode(): parse_stored(raw) for key, raw in facts.items()},
-                        {key.decode(): orjson.loads(raw) for key, raw in tables.items()})
+    raw_facts, raw_tables = await client.hgetall(k.facts), await client.hgetall(k.tables)
+    digests = {key.decode(): digest(raw) for key, raw in raw_facts.items()}
+    reusable = stale.digests if stale is not None else {}
+    facts = {
+        key: stale.state.facts[key] if reusable.get(key) == digests[key] else parse_stored(raw_facts[key.encode()])
+        for key in digests
+    }
+    rules_kept = stale is not None and all(
+        reusable.get(key) == digests.get(key) for key in reusable.keys() | digests.keys()
+        if key == "rules" or key.startswith("adjustment:"))
+    tables = {key.decode(): orjson.loads(raw) for key, raw in raw_tables.items()}
+    parsed = sum(reusable.get(key) != value for key, value in digests.items())
+    return Championship(facts, tables, stale.state.memory if rules_kept else None), digests, parsed
 
 
 async def commit_championship(client: Redis, championship_id: str, events: Sequence[Event], held: HeldStates,
@@ -93,23 +111,27 @@ async def commit_championship(client: Redis, championship_id: str, events: Seque
                 if not fresh:
                     await pipe.unwatch()
                     return result
-                state_and_version = held.take(championship_id, stamp)
-                result.loaded = state_and_version is None
-                state, version = state_and_version or (await load_state(pipe, championship_id),
-                                                       await current_version(pipe, championship_id))
-                update = state.apply(fresh)
+                current = held.take(championship_id)
+                if current is None or stamp is None or current.stamp != stamp:
+                    result.loaded = True
+                    state, digests, result.parsed = await load_state(pipe, championship_id, current)
+                    current = Held(stamp, state, await current_version(pipe, championship_id), digests)
+                update = current.state.apply(fresh)
                 if not update.batch.handled:  # every event broke the rules: nothing is written
                     await pipe.unwatch()
                     if stamp is not None:
-                        held.put(championship_id, stamp, state, version)
+                        held.put(championship_id, current)
                     result.violations = update.batch.violations
                     return result
+                written = {key: dump_event(e).encode() for key, e in update.batch.changed.items()}
                 new_stamp = uuid.uuid4().bytes
-                result.version = _write(pipe, k, update, version, new_stamp, retention)
+                result.version = _write(pipe, k, update, written, current.version, new_stamp, retention)
                 await pipe.execute()
             except WatchError:
                 continue  # the state taken may be ahead of what is stored: the next attempt reloads
-            held.put(championship_id, new_stamp, state, result.version or version)
+            current.digests.update({key: digest(text) for key, text in written.items()})
+            current.stamp, current.version = new_stamp, result.version or current.version
+            held.put(championship_id, current)
             result.applied = [e.event_id for e in update.batch.causes]
             result.duplicates += update.batch.duplicates
             result.violations = update.batch.violations
@@ -135,11 +157,12 @@ class _Keys:
                    keys.stamp_key(cid), keys.changes_stream(cid))
 
 
-def _write(pipe, k: _Keys, update: Update, version: int, stamp: bytes, retention: int) -> int | None:
-    """Queue the update as one MULTI/EXEC; return the version it publishes (None: no table changed)."""
+def _write(pipe, k: _Keys, update: Update, facts: dict[str, bytes], version: int, stamp: bytes, retention: int) -> int | None:
+    """Queue the update (`facts`: the changed ones, stored form) as one MULTI/EXEC; return the
+    version it publishes (None: no table changed)."""
     pipe.multi()
-    if update.batch.changed:
-        pipe.hset(k.facts, mapping={key: dump_event(e) for key, e in update.batch.changed.items()})
+    if facts:
+        pipe.hset(k.facts, mapping=facts)
     if update.tables:
         pipe.hset(k.tables, mapping=render_tables(update.tables))
     if update.dropped:

@@ -43,15 +43,18 @@ async def test_two_projectors_taking_turns_on_one_championship_keep_it_exact(red
     events = season("cup", rounds=4, revisions=2)
     entries = await entries_of(redis_client, s, events)
     turns = [Projector(redis_client, s), Projector(redis_client, s)]
-    loads = []
+    loads, parsed = [], []
     for i in range(0, len(entries), 3):
         batch = entries[i:i + 3]
         outcome = await turns[(i // 3) % 2].handle([sid for sid, _ in batch], [fields for _, fields in batch])
         loads += [commit.loaded for commit in outcome.commits]
+        parsed += [commit.parsed for commit in outcome.commits]
     snap = await snapshot(redis_client, "cup")
     assert snap["tables"] == expected_tables(events)
     assert [c["payload"]["version"] for c in snap["changes"]] == list(range(1, snap["version"] + 1))
     assert loads[1:] == [True] * (len(loads) - 1)  # every turn follows the other projector's write
+    # ... and, from the third on, reads back only the facts the other one changed (at most its 3 events)
+    assert max(parsed[2:]) <= 3 < sum(parsed)
 
 
 async def test_a_projector_working_alone_reads_no_state_back(redis_url, redis_client):

@@ -1,25 +1,29 @@
-"""The projector's holder of championship states: handed out only for the stamp they were put with."""
+"""The projector's holder of championship states: taken out while a commit works, bounded."""
 
 from services.engine import Championship
-from services.projector.held import HeldStates
+from services.projector.held import Held, HeldStates, digest
 
 
-def test_a_state_is_handed_out_once_and_only_for_its_stamp():
-    held, state = HeldStates(capacity=2), Championship()
-    held.put("cup", b"s1", state, 3)
-    assert held.take("cup", b"other") is None  # another writer moved it: reload
-    assert held.take("cup", b"s1") is None  # and the stale state is gone
-    held.put("cup", b"s2", state, 4)
-    assert held.take("cup", b"s2") == (state, 4)
-    assert held.take("cup", b"s2") is None  # taken out while a commit works on it
-    assert held.take("cup", None) is None
+def held(stamp: bytes) -> Held:
+    return Held(stamp, Championship(), 1, {})
+
+
+def test_a_state_is_taken_out_while_a_commit_works_on_it():
+    states, state = HeldStates(capacity=2), held(b"s1")
+    states.put("cup", state)
+    assert states.take("cup") is state
+    assert states.take("cup") is None  # a second commit in the same process loads its own
 
 
 def test_the_least_recently_used_state_is_evicted_past_the_capacity():
-    held = HeldStates(capacity=2)
+    states = HeldStates(capacity=2)
     for cid in ("a", "b"):
-        held.put(cid, b"s", Championship(), 1)
-    state_a = held.take("a", b"s")[0]
-    held.put("a", b"s2", state_a, 2)  # "a" is now the most recently used
-    held.put("c", b"s", Championship(), 1)
-    assert len(held) == 2 and held.take("b", b"s") is None and held.take("a", b"s2") is not None
+        states.put(cid, held(b"s"))
+    states.put("a", states.take("a"))  # "a" is now the most recently used
+    states.put("c", held(b"s"))
+    assert len(states) == 2 and states.take("b") is None and states.take("a") is not None
+
+
+def test_a_digest_tells_stored_forms_apart():
+    assert digest(b'{"a":1}') == digest(b'{"a":1}') != digest(b'{"a":2}')
+    assert len(digest(b"x" * 100_000)) == 16
