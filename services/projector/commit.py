@@ -24,17 +24,17 @@ are not marked processed, so a re-drive after a rules fix applies them.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-import orjson
 from redis.asyncio import Redis
 from redis.exceptions import WatchError
 
-from schemas.events import ChampionshipRegistered, Event, parse_stored
-from services.engine import Championship, RuleViolation, Update
+from schemas.events import ChampionshipRegistered, Event
+from services.engine import RuleViolation, Update
 from services.projector.held import Held, HeldStates, digest
 from services.projector.outbox import dumps, standings_changed
+from services.projector.stored import dump_event, load_state, render_tables
 from services.runtime import keys
 from services.runtime.read_model import current_version
 from services.runtime.redis import entry
@@ -52,41 +52,6 @@ class CommitResult:
     attempts: int = 0
     loaded: bool = False  # the state was read from Redis (not held in memory)
     parsed: int = 0  # facts parsed when loading it (the others were reused from a stale state)
-
-
-def dump_event(event: Event) -> str:
-    """The stored form of a fact: the event's canonical JSON (pydantic's, deterministic)."""
-    return event.model_dump_json()
-
-
-def render_tables(tables: Mapping[str, dict]) -> dict[str, bytes]:
-    """Tables in their stored form: canonical JSON, byte-identical for equal tables."""
-    return {key: dumps(table) for key, table in tables.items()}
-
-
-async def load_state(client: Redis, championship_id: str,
-                     stale: Held | None = None) -> tuple[Championship, dict[str, bytes], int]:
-    """A championship's state as stored: its facts and the tables announced with them, the
-    digests of the facts' stored forms, and how many facts had to be parsed.
-
-    From a `stale` state of the championship, the facts whose stored form is unchanged are reused
-    as they are (the very objects), and its memory too while the rules and adjustments are
-    unchanged: only what another writer changed is parsed and, on the next apply, recomputed.
-    """
-    k = _Keys.of(championship_id)
-    raw_facts, raw_tables = await client.hgetall(k.facts), await client.hgetall(k.tables)
-    digests = {key.decode(): digest(raw) for key, raw in raw_facts.items()}
-    reusable = stale.digests if stale is not None else {}
-    facts = {
-        key: stale.state.facts[key] if reusable.get(key) == digests[key] else parse_stored(raw_facts[key.encode()])
-        for key in digests
-    }
-    rules_kept = stale is not None and all(
-        reusable.get(key) == digests.get(key) for key in reusable.keys() | digests.keys()
-        if key == "rules" or key.startswith("adjustment:"))
-    tables = {key.decode(): orjson.loads(raw) for key, raw in raw_tables.items()}
-    parsed = sum(reusable.get(key) != value for key, value in digests.items())
-    return Championship(facts, tables, stale.state.memory if rules_kept else None), digests, parsed
 
 
 async def commit_championship(client: Redis, championship_id: str, events: Sequence[Event], held: HeldStates,

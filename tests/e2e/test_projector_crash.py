@@ -29,7 +29,7 @@ from projector_events import group_state, publish, season, snapshot, wait_draine
 
 from schemas.events import parse_event  # noqa: E402
 from services.engine import apply_batch, standings  # noqa: E402
-from services.projector.commit import render_tables  # noqa: E402
+from services.projector.stored import render_tables  # noqa: E402
 from services.runtime import keys  # noqa: E402
 from services.runtime.settings import Settings  # noqa: E402
 

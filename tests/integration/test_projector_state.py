@@ -16,8 +16,8 @@ from schemas.events import parse_event
 from services.demo.publisher import reset
 from services.engine import standings
 from services.projector import rebuild
-from services.projector.commit import render_tables
 from services.projector.handler import Projector
+from services.projector.stored import render_tables
 from services.runtime import keys
 from services.runtime.settings import Settings
 from tests.builders import facts_of

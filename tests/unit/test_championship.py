@@ -7,7 +7,7 @@ from hypothesis import strategies as st
 
 from schemas.events import parse_stored
 from services.engine import Championship, RuleViolation, standings
-from services.projector.commit import dump_event
+from services.projector.stored import dump_event
 from tests.builders import adjusted, award, car, classified, registered, small_rules
 from tests.unit.test_properties import DRIVERS, RULES, seasons
 
