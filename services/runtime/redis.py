@@ -25,18 +25,28 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from redis.asyncio import Redis
+from redis.asyncio import BlockingConnectionPool, Redis
 from redis.exceptions import ResponseError
 
 DATA_FIELD = "data"
 
 
+MAX_CONNECTIONS = 64  # per client; a burst beyond it waits (up to WAIT_SECONDS) instead of failing
+WAIT_SECONDS = 10.0
+
+
 def connect(url: str, *, client_name: str | None = None) -> Redis:
     """An asyncio client for ``url`` (bytes replies, see the module docstring); no I/O yet.
 
-    The caller owns it and closes it with ``await client.aclose()``.
+    Its pool is bounded and blocking: a command that finds all `MAX_CONNECTIONS` busy waits for
+    one to come back (`redis.exceptions.ConnectionError` after `WAIT_SECONDS`), so a reconnect
+    storm of overlays queues up rather than answering 500s (redis-py's default pool raises
+    MaxConnectionsError at once). The caller owns the client and closes it with
+    ``await client.aclose()``, which closes the pool too.
     """
-    return Redis.from_url(url, decode_responses=False, client_name=client_name)
+    pool = BlockingConnectionPool.from_url(url, decode_responses=False, client_name=client_name,
+                                           max_connections=MAX_CONNECTIONS, timeout=WAIT_SECONDS)
+    return Redis.from_pool(pool)
 
 
 def entry(json_text: str | bytes) -> dict[str, str | bytes]:

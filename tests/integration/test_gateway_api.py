@@ -129,3 +129,12 @@ async def test_pages_are_served(api) -> None:
     for path in ("/", f"/championships/{CID}/page", "/overlay?championship=x"):
         response = await api.get(path)
         assert response.status_code == 200 and "<html" in response.text
+
+
+async def test_a_burst_of_requests_waits_for_a_connection_instead_of_failing(api) -> None:
+    """300 concurrent reads share a bounded pool: each waits its turn, none gets a 5xx."""
+    import asyncio
+
+    paths = ["/championships", f"/championships/{CID}/standings", f"/championships/{CID}/standings?after_round=1"]
+    replies = await asyncio.gather(*(api.get(paths[i % len(paths)]) for i in range(300)))
+    assert sorted({r.status_code for r in replies}) == [200]
