@@ -22,8 +22,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from contextlib import asynccontextmanager
+from typing import Any
 
 import structlog
 from faststream import AckPolicy, FastStream
@@ -42,6 +43,18 @@ def claimer_name(settings: Settings) -> str:
     return f"{settings.consumer_name}-claim"
 
 
+async def raw_entries(message: Mapping[str, Any], original: Callable[[Mapping[str, Any]], Awaitable[Any]]) -> Any:
+    """The batch as FastStream's parser makes it, but without its decoding of the entries.
+
+    That decoding turns every field into text, so one field that is not UTF-8 raised before the
+    handler and left the entry pending forever. The handler reads the raw entries from
+    `raw_message` itself (and dead-letters what it cannot read), so the parser is given none.
+    """
+    parsed = await original({**message, "data": []})
+    parsed.raw_message = message
+    return parsed
+
+
 def build_broker(url: str, settings: Settings) -> tuple[RedisBroker, Projector]:
     """The broker with both subscribers wired to one `Projector` (whose client is the broker's own)."""
     broker = RedisBroker(url, logger=structlog.get_logger("faststream"), log_level=logging.DEBUG)
@@ -52,11 +65,11 @@ def build_broker(url: str, settings: Settings) -> tuple[RedisBroker, Projector]:
     claims = StreamSub(settings.events_stream, group=settings.projector_group, consumer=claimer_name(settings),
                        batch=True, max_records=settings.batch_size, min_idle_time=settings.claim_idle_ms)
 
-    @broker.subscriber(stream=events, ack_policy=AckPolicy.MANUAL, title="projector.events")
+    @broker.subscriber(stream=events, ack_policy=AckPolicy.MANUAL, parser=raw_entries, title="projector.events")
     async def on_events(msg: RedisBatchStreamMessage) -> None:
         await projector.handle(msg.raw_message["message_ids"], msg.raw_message["data"])
 
-    @broker.subscriber(stream=claims, ack_policy=AckPolicy.MANUAL, title="projector.claims")
+    @broker.subscriber(stream=claims, ack_policy=AckPolicy.MANUAL, parser=raw_entries, title="projector.claims")
     async def on_claimed(msg: RedisBatchStreamMessage) -> None:
         await projector.handle(msg.raw_message["message_ids"], msg.raw_message["data"], claimed=True)
 

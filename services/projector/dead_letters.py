@@ -77,7 +77,7 @@ def identify(payload: bytes | str) -> tuple[str | None, str | None]:
     """Best effort (event_id, championship_id) from a payload that did not validate."""
     try:
         data = json.loads(payload)
-    except (ValueError, TypeError):
+    except (ValueError, TypeError, RecursionError):  # not JSON, not text, or nested past the parser's depth
         return None, None
     if not isinstance(data, dict):
         return None, None

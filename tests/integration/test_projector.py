@@ -218,3 +218,18 @@ async def test_results_published_before_their_registration_are_applied_once_it_a
     assert await redis_client.xlen(s.dead_letter_stream) == 0
     [report] = await rebuild(redis_client, s, "cup")  # the rebuild agrees, though the log has them first
     assert not report.changed and await snapshot(redis_client, "cup") == snap
+
+
+async def test_entries_no_parser_can_read_reach_a_final_state(redis_url, redis_client):
+    """JSON nested past any parser's depth and bytes that are not UTF-8 are dead-lettered; a valid
+    event carrying an extra field that is not UTF-8 is applied."""
+    s = settings_for(redis_url)
+    await publish(redis_client, s, [registration("cup")])
+    await redis_client.xadd(s.events_stream, {"data": "[" * 5000 + "]" * 5000})
+    await redis_client.xadd(s.events_stream, {"data": b"\xff\xfe{not utf-8"})
+    await redis_client.xadd(s.events_stream, {"data": json.dumps(race("cup", 1, 1)), "extra": b"\xff\xfe"})
+    async with projector_running(redis_url, s):
+        await wait_drained(redis_client, s)
+    letters = await dead_letters.list_dead_letters(redis_client, s)
+    assert len(letters) == 2 and all(letter.reason.startswith("invalid event") for letter in letters)
+    assert b"race:r01-1" in (await snapshot(redis_client, "cup"))["facts"]
