@@ -124,10 +124,17 @@ async def publish(client: Redis, settings: Settings, events: Iterable[dict | str
 
 
 async def group_state(client: Redis, settings: Settings) -> dict:
-    """The projector group's pending count and lag (entries not yet delivered)."""
+    """The projector group's pending count and lag (entries not yet delivered).
+
+    Caught up means the group's last delivered id is the stream's last id: Redis's own lag
+    counter can stay stale (seen at 940 after an AOF restart with every entry delivered), so it
+    only says how far behind a group is that has not caught up.
+    """
+    last_id = (await client.xinfo_stream(settings.events_stream))["last-generated-id"]
     for group in await client.xinfo_groups(settings.events_stream):
         if group["name"].decode() == settings.projector_group:
-            return {"pending": group["pending"], "lag": group["lag"]}
+            lag = 0 if group["last-delivered-id"] == last_id else group["lag"] or 1
+            return {"pending": group["pending"], "lag": lag}
     return {"pending": None, "lag": None}
 
 
