@@ -23,11 +23,13 @@ are not marked processed, so a re-drive after a rules fix applies them.
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from redis.asyncio import Redis
+from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import WatchError
 
 from schemas.events import ChampionshipRegistered, Event
@@ -40,6 +42,7 @@ from services.runtime.read_model import current_version
 from services.runtime.redis import entry
 
 MAX_ATTEMPTS = 100
+CONNECTION_ATTEMPTS = 5
 
 
 @dataclass
@@ -94,6 +97,14 @@ async def commit_championship(client: Redis, championship_id: str, events: Seque
                 await pipe.execute()
             except WatchError:
                 continue  # the state taken may be ahead of what is stored: the next attempt reloads
+            except RedisConnectionError:
+                # A pooled connection that Redis closed (it restarted): the next attempt takes a
+                # new one. Had the EXEC landed, its events are processed and now duplicates.
+                if attempt >= CONNECTION_ATTEMPTS:
+                    raise
+                await pipe.reset()
+                await asyncio.sleep(0.05 * attempt)
+                continue
             current.digests.update({key: digest(text) for key, text in written.items()})
             current.stamp, current.version = new_stamp, result.version or current.version
             held.put(championship_id, current)

@@ -18,6 +18,7 @@ from services.engine import Championship
 from services.projector import dead_letters, projector_running, rebuild
 from services.projector.handler import Projector
 from services.runtime import keys
+from services.runtime.redis import connect
 from services.runtime.settings import Settings
 
 
@@ -233,3 +234,23 @@ async def test_entries_no_parser_can_read_reach_a_final_state(redis_url, redis_c
     letters = await dead_letters.list_dead_letters(redis_client, s)
     assert len(letters) == 2 and all(letter.reason.startswith("invalid event") for letter in letters)
     assert b"race:r01-1" in (await snapshot(redis_client, "cup"))["facts"]
+
+
+async def test_a_redis_restart_costs_seconds_not_a_claim_timeout(start_redis):
+    """The commit after Redis restarts meets a pooled connection Redis closed: it takes a new one at
+    once instead of leaving the batch to the claimer (a minute here)."""
+    server = start_redis(appendonly=True)
+    s = settings_for(server.url, claim_idle_ms=60_000)
+    client = connect(server.url)
+    try:
+        await publish(client, s, [registration("cup")])
+        async with projector_running(server.url, s):
+            await wait_drained(client, s)
+            server.kill()
+            server.restart()
+            await client.connection_pool.disconnect()
+            await publish(client, s, [race("cup", 1, 1)])
+            await wait_drained(client, s, timeout=20)
+        assert b"race:r01-1" in (await snapshot(client, "cup"))["facts"]
+    finally:
+        await client.aclose()
