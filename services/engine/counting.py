@@ -17,7 +17,8 @@ from services.engine.tables import Counted, RaceToRun
 
 
 class HeldRace(NamedTuple):
-    order: int
+    """A classified race, in running order, and its scores."""
+
     race: RaceClassification
     track: str | None
     scores: dict[str, list[RaceScore]]  # class id -> the non-guest cars' scores, in class order
@@ -88,7 +89,7 @@ def table_calendar(rules: Rules, table: TableDef, class_id: str | None) -> list[
     """The calendar's races the table counts, each with the most one competitor can score in it."""
     cars = table.cars_per_race or 1  # teams without a limit have no title fight: tables.build_table
     return [
-        RaceToRun(race_id, 10_000 + at.order, _max_race_score(rules, table, class_id, at.race, cars))
+        RaceToRun(race_id, _max_race_score(rules, table, class_id, at.race, cars))
         for race_id, at in rules.schedule.items()
         if counts(table, at.round, at.track)
     ]

@@ -53,14 +53,14 @@ def _held_races(rules: Rules, facts: Mapping[str, Event], memory: Memory) -> lis
             awards.setdefault(event.payload.race_id, []).append((key, event))
     classified.sort(key=lambda ke: (ke[1].payload.round, calendar.get(ke[1].payload.race_id, (len(calendar),))[0], ke[0]))
     held = []
-    for order, (_, event) in enumerate(classified):
+    for _, event in classified:
         race = event.payload
         given = [e for _, e in sorted(awards.get(race.race_id, ()), key=lambda ke: ke[0])]
         inputs = (facts["rules"], event, *given)
         scores = memory.recall("race", race.race_id, inputs,
                                lambda race=race, given=given: _scored_by_class(rules, race, given))
         at = calendar.get(race.race_id)
-        held.append(HeldRace(order, race, at.track if at else race.track, scores))
+        held.append(HeldRace(race, at.track if at else race.track, scores))
     return held
 
 

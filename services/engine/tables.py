@@ -30,7 +30,6 @@ class RaceToRun:
     """A calendar race not yet counted, and the most one competitor can score in it."""
 
     race_id: str
-    order: int
     max_score: float
 
 
