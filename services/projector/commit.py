@@ -2,8 +2,8 @@
 
 `commit_championship` applies a group of events of one championship to its projection:
 
-1. WATCH the championship's stamp (every write of the projection stores a fresh one) and read it
-   with the processed flags of the group's event ids;
+1. WATCH the championship's stamp (every write of the projection stores a fresh one), then read
+   it with the processed flags of the group's event ids (one round trip);
 2. take the championship's state from memory when it is the one of that stamp, else load it
    (facts and the tables last announced, one read each); apply the new events with the engine
    (`Championship.apply`: only the races and tables they touch are recomputed);
@@ -72,8 +72,10 @@ async def commit_championship(client: Redis, championship_id: str, events: Seque
             result = CommitResult(championship_id, attempts=attempt)
             try:
                 await pipe.watch(k.stamp)
-                stamp = await pipe.get(k.stamp)
-                seen = await pipe.smismember(k.processed, ids)
+                # One round trip for both reads, on another connection: a write after the WATCH
+                # still fails the EXEC, so reading outside the watched connection is as safe.
+                async with client.pipeline(transaction=False) as reads:
+                    stamp, seen = await reads.get(k.stamp).smismember(k.processed, ids).execute()
                 fresh = [e for e, done in zip(events, seen, strict=True) if not done]
                 result.duplicates = [e.event_id for e, done in zip(events, seen, strict=True) if done]
                 if not fresh:
