@@ -8,20 +8,31 @@ arrival order; equal revisions are decided by the larger `event_id`.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, model_validator
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationInfo, field_validator, model_validator
 
-from schemas.rules import Rules, Slug, Status
+from schemas.rules import Name, Rules, SessionType, Slug, Status, Track
+
+# Refused before parsing: the largest real classification (a 24-hour race, ~150 cars) is ~100 KB.
+MAX_EVENT_BYTES = 512 * 1024
+# occurred_at outside these bounds is a producer's mistake (and year 9999 overflows date arithmetic).
+EARLIEST = datetime(1900, 1, 1, tzinfo=UTC)
+LATEST = datetime(2200, 1, 1, tzinfo=UTC)
 
 ChampionshipId = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]{0,62}$", description="e.g. 'pccna-2024'.")]
 Revision = Annotated[int, Field(ge=1, description="A later revision of the same fact replaces the earlier one.")]
 
 
 class _Strict(BaseModel):
+    # strict: no coercion ("1" is not 1, "yes" is not true); producers send exact JSON types.
     # No Infinity/NaN: JSON cannot carry them back out, and points must stay finite.
-    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False, strict=True)
+
+
+class EventTooLarge(ValueError):
+    """An event over `MAX_EVENT_BYTES`, refused before parsing."""
 
 
 class Envelope(_Strict):
@@ -31,7 +42,21 @@ class Envelope(_Strict):
         "so a producer cannot get ahead of the consumers (old versions will be upcast on read)."
     )
     championship_id: ChampionshipId
-    occurred_at: datetime = Field(description="When it happened on track or in race control (ISO 8601).")
+    # strict=False: JSON has no datetime type, so the ISO 8601 text is parsed (strictly, with a timezone).
+    occurred_at: datetime = Field(strict=False, description="When it happened on track or in race control "
+                                  "(ISO 8601 with a timezone, e.g. 2024-05-05T17:30:00Z; years 1900-2199).")
+
+    @field_validator("occurred_at")
+    @classmethod
+    def _aware_and_plausible(cls, value: datetime, info: ValidationInfo) -> datetime:
+        if value.tzinfo is None:
+            # Events stored before timezones were required are read as UTC; new ones must say.
+            if not (info.context or {}).get("stored"):
+                raise ValueError("needs a timezone, e.g. 2024-05-05T17:30:00Z or 2024-05-05T17:30:00+02:00")
+            value = value.replace(tzinfo=UTC)
+        if not EARLIEST <= value < LATEST:
+            raise ValueError(f"{value.isoformat()} is outside the years {EARLIEST.year}-{LATEST.year - 1}")
+        return value
 
 
 # --- payloads -----------------------------------------------------------------
@@ -44,16 +69,16 @@ class Registration(_Strict):
 
 class Driver(_Strict):
     driver_id: Slug
-    name: str = Field(min_length=1)
+    name: Name
 
 
 class ClassifiedCar(_Strict):
     car_number: str = Field(min_length=1, max_length=8)
     driver_id: Slug
-    driver_name: str = Field(min_length=1)
-    co_drivers: list[Driver] = Field([], description="Further drivers of the car; each scores the car's points.")
+    driver_name: Name
+    co_drivers: list[Driver] = Field([], max_length=8, description="Further drivers of the car; each scores the car's points.")
     team_id: Slug
-    team_name: str = Field(min_length=1)
+    team_name: Name
     class_id: Slug = Field(description="The car's class, one of the rules' classes.")
     position: int = Field(ge=1, description="Overall finishing order (1 = winner).")
     class_position: int | None = Field(None, ge=1, description="Position in class; derived from `position` when absent.")
@@ -67,13 +92,13 @@ class ClassifiedCar(_Strict):
 class RaceClassification(_Strict):
     round: int = Field(ge=1)
     race_id: Slug
-    track: str | None = Field(None, min_length=1, description="Track id; the calendar's when absent, and must match it.")
-    session_type: str = Field("race", description="Which points table applies, e.g. 'race' or 'sprint'.")
+    track: Track | None = Field(None, description="Track id; the calendar's when absent, and must match it.")
+    session_type: SessionType = Field("race", description="Which points table applies, e.g. 'race' or 'sprint'.")
     revision: Revision = 1
     provisional: bool = Field(False, description="Results not yet final; tables built on them are flagged.")
     distance_pct: float = Field(100, gt=0, le=100, description="Share of the scheduled distance completed.")
     points_factor: float | None = Field(None, ge=0, le=10, description="Stewards' override of the points multiplier.")
-    entries: list[ClassifiedCar] = Field(min_length=1)
+    entries: list[ClassifiedCar] = Field(min_length=1, max_length=300)
 
     @model_validator(mode="after")
     def _positions_are_consistent(self) -> RaceClassification:
@@ -185,15 +210,24 @@ EVENT_ADAPTER: TypeAdapter[Event] = TypeAdapter(Event)
 
 
 def parse_event(data: str | bytes | dict[str, Any]) -> Event:
-    """Validate one input event (JSON text or a decoded object); raises pydantic.ValidationError."""
+    """Validate one input event (JSON text or a decoded object), strictly.
+
+    Raises `EventTooLarge` for JSON text over `MAX_EVENT_BYTES` (before parsing it), else
+    pydantic.ValidationError naming each field.
+    """
     if isinstance(data, dict):
         return EVENT_ADAPTER.validate_python(data)
+    if len(data) > MAX_EVENT_BYTES:  # characters, for text: at most 4 bytes each, so checked again as bytes
+        raise EventTooLarge(f"event of {len(data)} bytes is over the maximum of {MAX_EVENT_BYTES}")
+    if isinstance(data, str) and len(encoded := data.encode("utf-8", "surrogatepass")) > MAX_EVENT_BYTES:
+        raise EventTooLarge(f"event of {len(encoded)} bytes is over the maximum of {MAX_EVENT_BYTES}")
     return EVENT_ADAPTER.validate_json(data)
 
 
 def parse_stored(raw: bytes) -> Event:
-    """Parse an event read back from the projection (stored by the projector, so valid when written)."""
-    return parse_event(raw)
+    """Parse an event read back from the projection (stored by the projector, so valid when written;
+    one stored before timezones were required is read as UTC)."""
+    return EVENT_ADAPTER.validate_json(raw, context={"stored": True})
 
 
 def fact_key(event: Event) -> str:

@@ -44,6 +44,8 @@ def load_rules(path: str | Path) -> Rules:
             data = yaml.safe_load(text)
     except (OSError, ValueError, yaml.YAMLError) as e:
         raise RulesFileError(path, [f"cannot read: {e}"]) from e
+    except RecursionError as e:
+        raise RulesFileError(path, ["cannot read: nested too deeply"]) from e
     if not isinstance(data, dict):
         raise RulesFileError(path, ["the document must be a mapping of rule sections"])
     try:

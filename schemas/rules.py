@@ -17,37 +17,44 @@ Slug = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"^
 Points = Annotated[float, Field(ge=0, le=100_000)]
 Factor = Annotated[float, Field(ge=0, le=10)]
 Status = Literal["classified", "not_classified", "dnf", "dns", "dsq", "excluded"]
+# Display text from producers: bounded, so one event cannot bloat every later table and record.
+Name = Annotated[str, StringConstraints(min_length=1, max_length=120)]
+SessionType = Annotated[str, StringConstraints(min_length=1, max_length=32)]
+Track = Annotated[str, StringConstraints(min_length=1, max_length=64)]
+ClassList = Annotated[list[str], Field(max_length=50)]
+SessionList = Annotated[list[SessionType], Field(max_length=20)]
 
 
 class _Strict(BaseModel):
+    # strict: no coercion ("1" is not 1, "yes" is not true); producers send exact JSON types.
     # No Infinity/NaN: JSON cannot carry them back out, and points must stay finite.
-    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False, strict=True)
 
 
 class RaceDef(_Strict):
     race_id: Slug = Field(description="Unique race id within the season, e.g. 'r07'.")
-    session_type: str = Field("race", description="Key into the points tables, e.g. 'race' or 'sprint'.")
+    session_type: SessionType = Field("race", description="Key into the points tables, e.g. 'race' or 'sprint'.")
     factor: Factor = Field(1.0, description="Points multiplier, e.g. 2 for a double-points finale.")
 
 
 class RoundDef(_Strict):
     round: int = Field(ge=1, description="Round number; results and 'after round N' views use it.")
-    track: str = Field(min_length=1, description="Track id, used by track-filtered tables (ANDIAL Cup).")
-    races: list[RaceDef] = Field(min_length=1, description="Races held at this round, in running order.")
+    track: Track = Field(description="Track id, used by track-filtered tables (ANDIAL Cup).")
+    races: list[RaceDef] = Field(min_length=1, max_length=10, description="Races held at this round, in running order.")
 
 
 class PointsTable(_Strict):
-    session_type: str = Field("race", description="Session type these points apply to.")
-    classes: list[str] | None = Field(None, description="Classes this table applies to; null means every class.")
-    points: list[Points] = Field(min_length=1, description="Points for class positions 1, 2, 3, ...")
+    session_type: SessionType = Field("race", description="Session type these points apply to.")
+    classes: ClassList | None = Field(None, description="Classes this table applies to; null means every class.")
+    points: list[Points] = Field(min_length=1, max_length=500, description="Points for class positions 1, 2, 3, ...")
     floor: Points = Field(0, description="Points for every scoring position beyond the list ('30th and below: 10').")
 
 
 class Bonus(_Strict):
     kind: Literal["pole", "fastest_lap", "laps_led", "most_laps_led"] = Field(description="What earns the bonus.")
     points: Points = Field(gt=0, description="Points awarded.")
-    classes: list[str] | None = Field(None, description="Classes it applies to; null means every class.")
-    session_types: list[str] | None = Field(None, description="Session types it applies to; null means all.")
+    classes: ClassList | None = Field(None, description="Classes it applies to; null means every class.")
+    session_types: SessionList | None = Field(None, description="Session types it applies to; null means all.")
     top_n: int | None = Field(None, ge=1, description="Only awarded when the driver scores inside the top N (F1 fastest lap).")
 
 
@@ -57,16 +64,16 @@ class ShortRace(_Strict):
 
 
 class Eligibility(_Strict):
-    scoring_statuses: list[Status] = Field(["classified"], description="Finishing statuses that score points.")
+    scoring_statuses: list[Status] = Field(["classified"], max_length=6, description="Finishing statuses that score points.")
     min_distance_pct: float | None = Field(None, gt=0, le=100, description="Minimum % of the winner's laps to score.")
     guests_score: bool = Field(False, description="Whether guest entries score; when not, those behind move up.")
 
 
 class DropRule(_Strict):
-    classes: list[str] | None = Field(None, description="Classes it applies to; null means every class.")
+    classes: ClassList | None = Field(None, description="Classes it applies to; null means every class.")
     drop_worst: int | None = Field(None, ge=1, description="Drop the K lowest race scores.")
     best_of: int | None = Field(None, ge=1, description="Count only the best N race scores.")
-    protected_races: list[str] = Field([], description="Race ids that can never be dropped.")
+    protected_races: list[str] = Field([], max_length=500, description="Race ids that can never be dropped.")
 
     @model_validator(mode="after")
     def _one_kind(self) -> DropRule:
@@ -77,19 +84,19 @@ class DropRule(_Strict):
 
 class TableDef(_Strict):
     id: Slug = Field(description="Table id used in the API, e.g. 'drivers', 'teams', 'junior', 'andial'.")
-    name: str = Field(description="Display name.")
+    name: Name = Field(description="Display name.")
     kind: Literal["drivers", "teams"] = Field("drivers", description="Who is ranked.")
     per_class: bool = Field(True, description="One table per class; false ranks every class together as 'overall'.")
-    classes: list[str] | None = Field(None, description="Classes included; null means every class.")
-    rounds: list[int] | None = Field(None, description="Only these rounds count (sub-championship).")
-    tracks: list[str] | None = Field(None, description="Only rounds at these tracks count (ANDIAL Cup).")
-    drivers: list[str] | None = Field(None, description="Only these driver ids are ranked (Junior).")
+    classes: ClassList | None = Field(None, description="Classes included; null means every class.")
+    rounds: list[int] | None = Field(None, max_length=200, description="Only these rounds count (sub-championship).")
+    tracks: list[Track] | None = Field(None, max_length=200, description="Only rounds at these tracks count (ANDIAL Cup).")
+    drivers: list[str] | None = Field(None, max_length=1000, description="Only these driver ids are ranked (Junior).")
     cars_per_race: int | None = Field(None, ge=1, description="Teams: count the best K cars per race; null sums all.")
     apply_drops: bool = Field(True, description="Apply the drop rules to this table.")
 
 
 class Ranking(_Strict):
-    countback_session_types: list[str] = Field(
+    countback_session_types: SessionList = Field(
         ["race"], description="Ties broken by most wins, then seconds, ... in these sessions."
     )
     tie: Literal["share", "name"] = Field(
@@ -108,23 +115,24 @@ class Scheduled(NamedTuple):
 
 class ClassDef(_Strict):
     id: Slug = Field(description="Class id used in results, e.g. 'pro'.")
-    name: str = Field(description="Display name, e.g. 'Pro-Am'.")
+    name: Name = Field(description="Display name, e.g. 'Pro-Am'.")
 
 
 class Rules(_Strict):
     """A championship's scoring rules. A later revision replaces the whole document."""
 
-    name: str = Field(min_length=1, description="Championship name.")
+    name: Name = Field(description="Championship name.")
     season: int = Field(ge=1900, le=2200)
-    classes: list[ClassDef] = Field(min_length=1, description="Each class is its own championship.")
-    calendar: list[RoundDef] = Field([], description="Rounds and races; used for what is still to race.")
-    points: list[PointsTable] = Field(min_length=1, description="A table naming the class beats one for every class.")
-    bonuses: list[Bonus] = []
+    classes: list[ClassDef] = Field(min_length=1, max_length=50, description="Each class is its own championship.")
+    calendar: list[RoundDef] = Field([], max_length=200, description="Rounds and races; used for what is still to race.")
+    points: list[PointsTable] = Field(min_length=1, max_length=100,
+                                      description="A table naming the class beats one for every class.")
+    bonuses: list[Bonus] = Field([], max_length=50)
     eligibility: Eligibility = Eligibility()
-    short_race: list[ShortRace] = Field([], description="Reduced points when a race was short.")
-    drops: list[DropRule] = []
+    short_race: list[ShortRace] = Field([], max_length=10, description="Reduced points when a race was short.")
+    drops: list[DropRule] = Field([], max_length=50)
     tables: list[TableDef] = Field(
-        [TableDef(id="drivers", name="Drivers")], min_length=1, description="The tables to keep."
+        [TableDef(id="drivers", name="Drivers")], min_length=1, max_length=50, description="The tables to keep."
     )
     ranking: Ranking = Ranking()
 

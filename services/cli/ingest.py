@@ -17,6 +17,7 @@ from pydantic import ValidationError
 from schemas.events import (
     ChampionshipRegistered,
     Event,
+    EventTooLarge,
     FastestLapSet,
     PoleAwarded,
     RaceClassified,
@@ -70,6 +71,8 @@ def validate_lines(text: str) -> tuple[list[tuple[str, Event]], list[str]]:
             valid.append((raw, parse_event(raw)))
         except ValidationError as exc:
             problems += [f"line {number}: {_untagged(problem)}" for problem in describe(exc)]
+        except EventTooLarge as exc:
+            problems.append(f"line {number}: {exc}")
     return valid, problems
 
 

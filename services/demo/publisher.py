@@ -29,7 +29,7 @@ async def reset(client: Redis, championship_id: str, *, flush: bool) -> None:
         return
     # The stamp goes too: a projector holding this championship in memory then reloads it.
     await client.delete(keys.facts_key(championship_id), keys.tables_key(championship_id),
-                        keys.processed_key(championship_id), keys.stamp_key(championship_id))
+                        keys.accepted_key(championship_id), keys.stamp_key(championship_id))
 
 
 async def publish_season(client: Redis, settings: Settings, season: SimulatedSeason, pace: float,
@@ -48,13 +48,13 @@ async def publish_season(client: Redis, settings: Settings, season: SimulatedSea
 
 
 async def wait_applied(client: Redis, season: SimulatedSeason, timeout: float = 60.0) -> bool:
-    """Wait until the projector has processed every event of the season; False on timeout."""
+    """Wait until the projector has accepted every event of the season; False on timeout."""
     ids = [e.event_id for e in season.events()]
-    key = keys.processed_key(season.championship_id)
+    key = keys.accepted_key(season.championship_id)
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout
     while loop.time() < deadline:
-        if all(await client.smismember(key, ids)):
+        if None not in await client.hmget(key, ids):
             return True
         await asyncio.sleep(0.1)
     return False

@@ -8,6 +8,8 @@ Each dead letter is one entry of `settings.dead_letter_stream` with the fields
 - `payload`: the original entry's `data` (the event JSON exactly as published; for an entry
   without a `data` field, the JSON of its fields);
 - `event_id`, `championship_id`: when they could be read from the payload (else empty);
+- `accepted_payload`: for a conflict (an event id reused with other content), the payload
+  accepted earlier under that id, while the event stream still holds it (else empty);
 - `failed_at`: ISO 8601 UTC time of dead-lettering.
 
 Delivery into the dead-letter stream is at least once: a projector that dies after writing a
@@ -29,8 +31,6 @@ from redis.asyncio import Redis
 from services.runtime.redis import entry
 from services.runtime.settings import Settings
 
-FIELDS = ("reason", "stream_id", "payload", "event_id", "championship_id", "failed_at")
-
 
 @dataclass(frozen=True)
 class DeadLetter:
@@ -41,6 +41,7 @@ class DeadLetter:
     event_id: str | None
     championship_id: str | None
     failed_at: str
+    accepted_payload: str = ""
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -60,6 +61,7 @@ def dead_letter_fields(
     event_id: str | None = None,
     championship_id: str | None = None,
     failed_at: datetime | None = None,
+    accepted_payload: bytes | str = b"",
 ) -> dict[str, bytes | str]:
     """The fields of one dead-letter entry (XADD them to `settings.dead_letter_stream`)."""
     moment = (failed_at or datetime.now(UTC)).astimezone(UTC)
@@ -70,6 +72,7 @@ def dead_letter_fields(
         "event_id": event_id or "",
         "championship_id": championship_id or "",
         "failed_at": moment.isoformat().replace("+00:00", "Z"),
+        **({"accepted_payload": accepted_payload} if accepted_payload else {}),
     }
 
 
@@ -95,6 +98,7 @@ def _parse(dl_id: bytes | str, fields: Mapping[bytes, bytes]) -> DeadLetter:
         event_id=get.get("event_id") or None,
         championship_id=get.get("championship_id") or None,
         failed_at=get.get("failed_at", ""),
+        accepted_payload=get.get("accepted_payload", ""),
     )
 
 

@@ -7,7 +7,10 @@ entries:
 - an entry delivered more than `max_deliveries` times, one without a `data` field, or one that
   fails validation goes to the dead-letter stream;
 - valid events are grouped by championship (stream order kept) and each group is committed with
-  one atomic write; events that break the rules come back as violations and are dead-lettered;
+  one atomic write (an event id reused within the batch in a later one, so it is judged against
+  what the first made of it); events that break the rules come back as violations and are
+  dead-lettered; an event id already accepted with other content is a conflict, dead-lettered
+  with both payloads;
 - but not at once: with several consumers (or after a crash and a reclaim) a championship's
   events can be committed before its registration, or before the rules revision that adds their
   class or race, which is still pending elsewhere. Such an entry is left unacknowledged, so the
@@ -30,8 +33,9 @@ import structlog
 from pydantic import ValidationError
 from redis.asyncio import Redis
 
-from schemas.events import Event, parse_event
+from schemas.events import Event, EventTooLarge, parse_event
 from schemas.loading import describe
+from services.projector.accepted import Conflict, Entry
 from services.projector.commit import CommitResult, commit_championship
 from services.projector.dead_letters import dead_letter_fields, identify
 from services.projector.garbage import GarbagePolicy
@@ -115,19 +119,36 @@ class Projector:
                 except ValidationError as error:
                     batch.to_dead(sid, validation_reason(error), raw, *identify(raw))
                     continue
+                except EventTooLarge as error:
+                    batch.to_dead(sid, f"invalid event: {error}", raw)
+                    continue
                 groups.setdefault(event.championship_id, []).append((sid, event, raw))
         return groups
 
     async def _commit(self, batch: _Batch, cid: str, items: list[tuple[bytes, Event, bytes]]) -> None:
-        """Commit one championship's events; sort each entry into acked, retried or dead-lettered."""
+        """Commit one championship's events, each reuse of an event id in a later commit."""
+        rounds: list[list[tuple[bytes, Event, bytes]]] = []
+        seen: dict[str, int] = {}
+        for item in items:
+            n = seen[item[1].event_id] = seen.get(item[1].event_id, -1) + 1
+            if n == len(rounds):
+                rounds.append([])
+            rounds[n].append(item)
+        for items_of_round in rounds:
+            if not await self._commit_round(batch, cid, items_of_round):
+                return  # what follows stays pending: a reuse must not be judged before its first
+
+    async def _commit_round(self, batch: _Batch, cid: str, items: list[tuple[bytes, Event, bytes]]) -> bool:
+        """Commit events of distinct ids; sort each entry into acked, retried or dead-lettered."""
         try:
-            result = await commit_championship(self.redis, cid, [e for _, e, _ in items], self.held,
-                                               retention=self.settings.changes_retention)
+            result = await commit_championship(self.redis, cid, [Entry(sid.decode(), e) for sid, e, _ in items],
+                                               self.held, retention=self.settings.changes_retention)
         except Exception:
             log.exception("commit failed; entries stay pending for redelivery", entries=len(items))
             batch.outcome.failed.append(cid)
-            return
+            return False
         batch.outcome.commits.append(result)
+        await self._dead_letter_conflicts(batch, cid, result.conflicts, {sid.decode(): raw for sid, _, raw in items})
         violating = {id(e): v for e, v in result.violations}
         for sid, event, raw in items:
             violation = violating.get(id(event))
@@ -146,6 +167,16 @@ class Projector:
             log.debug("event applied", event_id=event_id)
         for event_id in result.duplicates:
             log.debug("duplicate ignored", event_id=event_id)
+        return True
+
+    async def _dead_letter_conflicts(self, batch: _Batch, cid: str, conflicts: list[Conflict], raws: dict) -> None:
+        """Dead-letter each conflict with its payload and the accepted one (while the log keeps it)."""
+        for conflict in conflicts:
+            sid = conflict.accepted.stream_id
+            found = await self.redis.xrange(self.settings.events_stream, min=sid, max=sid, count=1) if sid else []
+            accepted = found[0][1].get(_DATA, b"") if found else b""
+            batch.to_dead(conflict.entry.stream_id.encode(), f"conflict: {conflict}", raws[conflict.entry.stream_id],
+                          conflict.entry.event.event_id, cid, accepted_payload=accepted)
 
 
 @dataclass
@@ -159,9 +190,10 @@ class _Batch:
     def delivered(self, sid: bytes) -> int:
         return self.counts.get(sid, 1)
 
-    def to_dead(self, sid: bytes, reason: str, payload: bytes | str, event_id=None, championship_id=None) -> None:
-        self.dead.append(dead_letter_fields(reason=reason, stream_id=sid, payload=payload,
-                                            event_id=event_id, championship_id=championship_id))
+    def to_dead(self, sid: bytes, reason: str, payload: bytes | str, event_id=None, championship_id=None,
+                accepted_payload: bytes = b"") -> None:
+        self.dead.append(dead_letter_fields(reason=reason, stream_id=sid, payload=payload, event_id=event_id,
+                                            championship_id=championship_id, accepted_payload=accepted_payload))
         self.outcome.dead_lettered.append((sid, reason))
         self.outcome.acked.append(sid)
         log.warning("dead-lettered", stream_id=sid.decode(), reason=reason, event_id=event_id,

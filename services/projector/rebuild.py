@@ -1,7 +1,7 @@
 """Rebuild: replay the event log into fresh keys and swap them in atomically, publishing nothing.
 
 `rebuild(redis, settings, championship_id=None, progress=None)` reads the whole event stream in
-pages (XRANGE), recomputes each championship's facts, tables and processed set with the same
+pages (XRANGE), recomputes each championship's facts, tables and accepted record with the same
 engine and serialization as the live projector, writes them to temporary keys in the same hash
 tag slot (`standings:{cid}:facts:rebuild:<token>`, ...) and swaps them in with RENAME inside one
 MULTI/EXEC. No `standings.changed` is written; the version is left alone when the rebuilt tables
@@ -10,23 +10,25 @@ so a subscriber sees a gap at the next change and re-reads the tables.
 
 The race with the live projector, and the choice made:
 
-- Which events? When the championship has a live processed set, the rebuild applies exactly the
-  events the live projector has applied (the log entries whose `event_id` is in that set, the
-  first entry of a reused id only), without checking them against the rules again: they were
-  accepted under the rules of their time, and a later rules revision does not undo them. Events
+- Which events? When the championship has an accepted record (`accepted.py`), the rebuild applies
+  exactly the entries the live projector accepted (by stream id: not a rejected entry whose id
+  was reused by a correction, nor one dead-lettered at the end of its retries), without checking
+  them against the rules again: they were accepted under the rules of their time, and a later
+  rules revision does not undo them. Events
   the projector has not handled yet are left to it, so it still publishes their
   `standings.changed` (had the rebuild applied them, the projector would later see duplicates and
-  announce nothing). With no processed set (a wiped or never-built projection), it applies the
+  announce nothing). With no accepted record (a wiped or never-built projection), it applies the
   log as the live projector would (in order, each event against the rules in force, one that
-  breaks them retried after each later registration), and those events are then duplicates to
-  the projector: nothing is published for them, the version gap tells subscribers to re-read.
-- Live commits during the rebuild: the swap WATCHes the championship's facts, tables, processed,
+  breaks them retried after each later registration), leaving out the entries the dead-letter
+  stream says live rejected; those events are then duplicates to the projector: nothing is
+  published for them, the version gap tells subscribers to re-read.
+- Live commits during the rebuild: the swap WATCHes the championship's facts, tables, accepted record,
   version and stamp keys (the live commit writes them in its MULTI). If the projector commits between
-  our read of the processed set and our EXEC, EXEC fails; we read the log on from where the scan
+  our read of the accepted record and our EXEC, EXEC fails; we read the log on from where the scan
   stopped (catch-up), recompute and retry. The swap writes a new stamp, which the projector
   WATCHes, so a commit racing with the swap is redone on the rebuilt state, and a projector holding
   the championship in memory reloads it. Either way the swapped-in projection
-  corresponds to one exact processed set, which is what makes it byte-identical to the live one.
+  corresponds to one exact accepted record, which is what makes it byte-identical to the live one.
 """
 
 from __future__ import annotations
@@ -41,6 +43,7 @@ from redis.exceptions import WatchError
 
 from schemas.events import Event
 from services.engine import Championship
+from services.projector.accepted import Accepted, record_of
 from services.projector.replay import EventLog, Progress, first_of_each_id, replay_as_live
 from services.projector.stored import dump_event, render_tables
 from services.runtime import keys
@@ -56,7 +59,7 @@ TEMP_TTL_MS = 3_600_000
 @dataclass
 class RebuildReport:
     championship_id: str
-    mode: str = "processed"  # "processed": the live processed set; "log": every valid event
+    mode: str = "accepted"  # "accepted": what live accepted; "log": every valid event live did not reject
     events: int = 0  # events applied (including those a later revision superseded)
     skipped: int = 0  # events that broke the rules and were left out
     tables: int = 0
@@ -80,7 +83,7 @@ async def rebuild(
         cids = [championship_id]
     else:
         listed = {c.decode() for c in await client.smembers(keys.CHAMPIONSHIPS_KEY)}
-        cids = sorted(set(stream_log.events) | listed)
+        cids = sorted(set(stream_log.entries) | listed)
     reports = [await _rebuild_one(client, stream_log, cid) for cid in cids]
     log.info("rebuild done", championships=len(reports), entries=stream_log.read, invalid=stream_log.invalid)
     return reports
@@ -90,7 +93,7 @@ async def _rebuild_one(client: Redis, stream_log: EventLog, cid: str) -> Rebuild
     live = {
         "facts": keys.facts_key(cid),
         "tables": keys.tables_key(cid),
-        "processed": keys.processed_key(cid),
+        "accepted": keys.accepted_key(cid),
     }
     k_version = keys.version_key(cid)
     async with client.pipeline(transaction=True) as pipe:
@@ -99,21 +102,24 @@ async def _rebuild_one(client: Redis, stream_log: EventLog, cid: str) -> Rebuild
             temp = {name: f"{key}:rebuild:{token}" for name, key in live.items()}
             try:
                 await pipe.watch(*live.values(), k_version, keys.stamp_key(cid))
-                processed = {m.decode() for m in await pipe.smembers(live["processed"])}
-                if processed - stream_log.ids.get(cid, set()):
+                stored_record = await pipe.hgetall(live["accepted"])
+                verdicts = {Accepted.decode(v).stream_id for v in stored_record.values()}
+                if verdicts - {e.stream_id for e in stream_log.entries.get(cid, [])}:
                     await stream_log.read_on()  # the projector is ahead of our scan: catch up
-                report = RebuildReport(cid, mode="processed" if processed else "log", attempts=attempt)
-                events = first_of_each_id(stream_log.events.get(cid, []))
-                if processed:
+                report = RebuildReport(cid, mode="accepted" if verdicts else "log", attempts=attempt)
+                if verdicts:
                     # What the live projector accepted, under the rules of its time: no re-check.
                     state = Championship()
-                    batch = state.apply([e for e in events if e.event_id in processed], against_rules=False).batch
-                    handled, report.skipped = batch.handled, len(batch.violations)
+                    chosen = [e.event for e in stream_log.entries.get(cid, []) if e.stream_id in verdicts]
+                    batch = state.apply(chosen, against_rules=False).batch
+                    record, report.skipped = {k.decode(): v for k, v in stored_record.items()}, len(batch.violations)
                 else:
+                    rejected = await stream_log.dead_lettered()
+                    entries = first_of_each_id([e for e in stream_log.entries.get(cid, []) if e.stream_id not in rejected])
                     facts: dict[str, Event] = {}
-                    handled, report.skipped = replay_as_live(facts, events)
-                    state = Championship(facts)
-                report.events = len(handled)
+                    handled, report.skipped = replay_as_live(facts, [e.event for e in entries])
+                    state, record = Championship(facts), record_of(entries, handled)
+                report.events = len(record)
                 tables = render_tables(state.tables)
                 stored = {k.decode(): v for k, v in (await pipe.hgetall(live["tables"])).items()}
                 report.changed = stored != tables
@@ -124,16 +130,13 @@ async def _rebuild_one(client: Redis, stream_log: EventLog, cid: str) -> Rebuild
                 contents = {
                     "facts": {k: dump_event(e) for k, e in state.facts.items()},
                     "tables": tables,
-                    "processed": handled,
+                    "accepted": record,
                 }
                 async with client.pipeline(transaction=False) as temp_pipe:  # not the watched connection
                     for name, content in contents.items():
                         if not content:
                             continue
-                        if name == "processed":
-                            temp_pipe.sadd(temp[name], *content)
-                        else:
-                            temp_pipe.hset(temp[name], mapping=content)
+                        temp_pipe.hset(temp[name], mapping=content)
                         temp_pipe.pexpire(temp[name], TEMP_TTL_MS)  # a crashed rebuild leaves no litter
                     await temp_pipe.execute()
 

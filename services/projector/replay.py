@@ -8,8 +8,9 @@ from dataclasses import dataclass, field
 from pydantic import ValidationError
 from redis.asyncio import Redis
 
-from schemas.events import ChampionshipRegistered, Event, parse_event
+from schemas.events import ChampionshipRegistered, Event, EventTooLarge, parse_event
 from services.engine import apply_batch
+from services.projector.accepted import Entry
 from services.runtime.redis import DATA_FIELD
 from services.runtime.settings import Settings
 
@@ -18,7 +19,7 @@ Progress = Callable[[int, int], None]  # (entries read, entries in the log when 
 
 @dataclass
 class EventLog:
-    """The event log as read so far, by championship, in stream order."""
+    """The event log as read so far: each championship's valid entries, in stream order."""
 
     client: Redis
     settings: Settings
@@ -28,8 +29,7 @@ class EventLog:
     read: int = 0
     invalid: int = 0
     last_id: str | None = None
-    events: dict[str, list[Event]] = field(default_factory=dict)
-    ids: dict[str, set[str]] = field(default_factory=dict)
+    entries: dict[str, list[Entry]] = field(default_factory=dict)
 
     async def read_on(self) -> None:
         """Read from after the last entry read to the current end of the stream."""
@@ -43,22 +43,31 @@ class EventLog:
                 raw = fields.get(DATA_FIELD.encode(), fields.get(DATA_FIELD))
                 try:
                     event = parse_event(raw) if raw is not None else None
-                except ValidationError:
+                except (ValidationError, EventTooLarge):
                     event = None
                 if event is None:
                     self.invalid += 1
                     continue
-                self.events.setdefault(event.championship_id, []).append(event)
-                self.ids.setdefault(event.championship_id, set()).add(event.event_id)
+                self.entries.setdefault(event.championship_id, []).append(Entry(self.last_id, event))
             self.read += len(page)
             if self.progress is not None:
                 self.progress(self.read, max(self.total, self.read))
 
 
-def first_of_each_id(events: list[Event]) -> list[Event]:
+    async def dead_lettered(self) -> set[str]:
+        """The stream ids of the entries the live projector dead-lettered (as the dead letters keep them)."""
+        ids: set[str] = set()
+        start = "-"
+        while page := await self.client.xrange(self.settings.dead_letter_stream, min=start, count=self.page_size):
+            ids.update(fields.get(b"stream_id", b"").decode() for _, fields in page)
+            start = f"({page[-1][0].decode()}"
+        return ids
+
+
+def first_of_each_id(entries: list[Entry]) -> list[Entry]:
     """Log order, each event id once: a reused id is a duplicate live, so it is here."""
     seen: set[str] = set()
-    return [e for e in events if not (e.event_id in seen or seen.add(e.event_id))]
+    return [e for e in entries if not (e.event.event_id in seen or seen.add(e.event.event_id))]
 
 
 def replay_as_live(facts: dict[str, Event], events: list[Event]) -> tuple[list[str], int]:

@@ -8,7 +8,8 @@ Layout (``cid`` = championship id):
 - ``standings:{cid}:facts``: hash, fact key -> latest event JSON for that fact.
 - ``standings:{cid}:tables``: hash, ``"<table_id>/<class_id>"`` -> table JSON.
 - ``standings:{cid}:version``: integer, the championship's projection version (only increases).
-- ``standings:{cid}:processed``: set of processed ``event_id`` values (idempotency).
+- ``standings:{cid}:accepted``: hash, accepted ``event_id`` -> ``"<stream id> <content digest>"``
+  (idempotency, conflicts, and what a rebuild replays; see ``services/projector/accepted.py``).
 - ``standings:{cid}:stamp``: a fresh random token written by every write of the projection
   (commit or rebuild): a projector trusts the state it holds while the stamp is the one it wrote.
 - ``standings:{cid}:changes``: public stream of ``standings.changed`` events.
@@ -45,9 +46,9 @@ def version_key(cid: str) -> str:
     return f"{_tag(cid)}:version"
 
 
-def processed_key(cid: str) -> str:
-    """Set of event ids already applied to the championship's projection."""
-    return f"{_tag(cid)}:processed"
+def accepted_key(cid: str) -> str:
+    """Hash of the event ids accepted into the championship's projection -> their entry and digest."""
+    return f"{_tag(cid)}:accepted"
 
 
 def stamp_key(cid: str) -> str:

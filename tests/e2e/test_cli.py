@@ -80,7 +80,7 @@ def projector_thread(redis_url: str) -> Iterator[None]:
 
 def processed_all(url: str, events: list) -> bool:
     with redis.Redis.from_url(url) as client:
-        return all(client.smismember(keys.processed_key(events[0].championship_id), [e.event_id for e in events]))
+        return None not in client.hmget(keys.accepted_key(events[0].championship_id), [e.event_id for e in events])
 
 
 # --- register -------------------------------------------------------------------

@@ -5,7 +5,7 @@ events across 16 championships; it is killed right after its first commit, while
 pending in its name. A second process with another consumer name and a short claim idle time
 reclaims them (XAUTOCLAIM) and reads the rest. Afterwards: tables equal the pure engine's result
 for all events, byte for byte; each championship's published versions are exactly 1..N; no fact
-change is announced twice; the processed sets hold every event; every entry is acknowledged.
+change is announced twice; the accepted records hold every event; every entry is acknowledged.
 """
 
 from __future__ import annotations
@@ -83,7 +83,7 @@ async def test_sigkill_mid_batch_then_another_consumer_finishes(redis_url, redis
     assert by_consumer.get("victim", 0) > 0, "killed between batches: nothing left to reclaim"
     state = await group_state(redis_client, s)
     assert state["lag"] > 0, "the victim had already read everything"
-    processed_at_kill = sum([await redis_client.scard(keys.processed_key(c)) for c in CHAMPIONSHIPS])
+    processed_at_kill = sum([await redis_client.hlen(keys.accepted_key(c)) for c in CHAMPIONSHIPS])
     assert processed_at_kill < len(events)
 
     rescuer = spawn(redis_url, "rescuer", 300, tmp_path / "rescuer.log")
@@ -108,7 +108,7 @@ async def test_sigkill_mid_batch_then_another_consumer_finishes(redis_url, redis
         assert published == list(range(1, snap["version"] + 1)), cid  # contiguous, no gap
         causes = [e for c in snap["changes"] for e in c["payload"]["causes"]]
         assert len(causes) == len(set(causes)), cid  # no fact change announced twice
-        assert await redis_client.scard(keys.processed_key(cid)) == len(mine)
+        assert await redis_client.hlen(keys.accepted_key(cid)) == len(mine)
     log = (tmp_path / "rescuer.log").read_text()
     assert "Traceback" not in log, log
 

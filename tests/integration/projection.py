@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import itertools
+
 from redis.asyncio import Redis
 
 from schemas.events import Event
 from services.projector import CommitResult, commit_championship
+from services.projector.accepted import Entry
 from services.projector.held import HeldStates
 from services.runtime.settings import Settings
 
 RETENTION = Settings.model_fields["changes_retention"].default
+_entry_ids = itertools.count(1)  # stand-ins for stream ids: these events never went through the stream
 
 
 async def commit(client: Redis, championship_id: str, *events: Event) -> CommitResult:
     """Apply `events` (all of `championship_id`) in one atomic write, as the projector does for a batch."""
-    return await commit_championship(client, championship_id, list(events), HeldStates(1), retention=RETENTION)
+    entries = [Entry(f"0-{next(_entry_ids)}", e) for e in events]
+    return await commit_championship(client, championship_id, entries, HeldStates(1), retention=RETENTION)

@@ -150,11 +150,12 @@ async def wait_drained(client: Redis, settings: Settings, timeout: float = 30.0)
 
 
 async def snapshot(client: Redis, cid: str) -> dict:
-    """What the projection holds for `cid`: tables (bytes), version, facts, changes records."""
+    """What the projection holds for `cid`: tables (bytes), version, facts, accepted record, changes records."""
     changes = await client.xrange(keys.changes_stream(cid))
     return {
         "tables": await client.hgetall(keys.tables_key(cid)),
         "facts": await client.hgetall(keys.facts_key(cid)),
+        "accepted": await client.hgetall(keys.accepted_key(cid)),
         "version": int(await client.get(keys.version_key(cid)) or 0),
         "changes": [json.loads(fields[b"data"]) for _, fields in changes],
     }

@@ -49,11 +49,8 @@ MAX_DELIVERIES = 3
 
 
 async def applied_event_ids(client, cid: str) -> set[str]:
-    """The ids of the events the projection of `cid` records as applied: the keys of its accepted
-    hash (or the members of the processed set that came before it)."""
-    key = (getattr(keys, "accepted_key", None) or keys.processed_key)(cid)
-    ids = await client.hkeys(key) if await client.type(key) == b"hash" else await client.smembers(key)
-    return {i.decode() for i in ids}
+    """The ids of the events the projection of `cid` accepted (its accepted record)."""
+    return {i.decode() for i in await client.hkeys(keys.accepted_key(cid))}
 
 
 # --- valid events ----------------------------------------------------------------------------

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import random
 
 from projector_events import publish, race, registration, season, snapshot, wait_drained
 
-from services.projector import projector_running, rebuild
+from services.projector import dead_letters, projector_running, rebuild
 from services.runtime import keys
 from services.runtime.settings import Settings
 
@@ -49,7 +50,7 @@ async def test_rebuild_of_a_wiped_projection_gives_the_same_bytes(redis_url, red
     s = settings_for(redis_url)
     live = await live_projection(redis_client, s, season("cup", revisions=3) + season("other", seed=2))
     for cid in CIDS:
-        await redis_client.delete(keys.facts_key(cid), keys.tables_key(cid), keys.processed_key(cid), keys.version_key(cid))
+        await redis_client.delete(keys.facts_key(cid), keys.tables_key(cid), keys.accepted_key(cid), keys.version_key(cid))
 
     [report] = await rebuild(redis_client, s, "cup")
 
@@ -111,7 +112,7 @@ async def test_rebuild_after_a_rules_revision_equals_live(redis_url, redis_clien
     s = settings_for(redis_url)
     early = race("cup", 1, 1, revision=2)
     live = await live_projection(redis_client, s, [early, *season("cup"), registration("cup", revision=2, rounds=4)])
-    assert early["event_id"].encode() in await redis_client.smembers(keys.processed_key("cup"))
+    assert early["event_id"].encode() in await redis_client.hkeys(keys.accepted_key("cup"))
 
     [report] = await rebuild(redis_client, s, "cup")
 
@@ -119,12 +120,17 @@ async def test_rebuild_after_a_rules_revision_equals_live(redis_url, redis_clien
     assert await snapshot(redis_client, "cup") == live["cup"]
 
 
-async def test_a_reused_event_id_is_a_duplicate_in_the_rebuild_too(redis_url, redis_client):
+async def test_a_reused_event_id_with_other_content_is_a_conflict_with_both_payloads(redis_url, redis_client):
     s = settings_for(redis_url)
     first = race("cup", 1, 1)
     reused = {**race("cup", 1, 2), "event_id": first["event_id"]}  # a faulty producer
-    live = await live_projection(redis_client, s, [registration("cup"), first, reused])
+    again = json.dumps(first, indent=1)  # the same event, other bytes: a duplicate, not a conflict
+    live = await live_projection(redis_client, s, [registration("cup"), first, reused, again])
     assert set(live["cup"]["facts"]) == {b"rules", b"race:r01-1"}
+
+    [letter] = await dead_letters.list_dead_letters(redis_client, s)
+    assert letter.reason.startswith(f"conflict: event_id {first['event_id']!r} was accepted from entry ")
+    assert (json.loads(letter.payload), json.loads(letter.accepted_payload)) == (reused, first)
 
     [report] = await rebuild(redis_client, s, "cup")
 
@@ -132,12 +138,72 @@ async def test_a_reused_event_id_is_a_duplicate_in_the_rebuild_too(redis_url, re
     assert await snapshot(redis_client, "cup") == live["cup"]
 
 
+async def dead_lettered(client, settings, event: dict) -> None:
+    """Until `event` is in the dead letters (live gave up on it)."""
+    deadline = asyncio.get_running_loop().time() + 30
+    while event["event_id"] not in {d.event_id for d in await dead_letters.list_dead_letters(client, settings)}:
+        assert asyncio.get_running_loop().time() < deadline, f"{event['event_id']} never dead-lettered"
+        await asyncio.sleep(0.02)
+
+
+async def test_a_rejected_race_corrected_under_the_same_event_id_rebuilds_as_live(redis_url, redis_client):
+    """Live dead-letters the race with an unknown class and applies its correction under the same
+    id; the rebuild, in place or of a wiped projection, replays the correction, not the rejected one."""
+    s = settings_for(redis_url, max_deliveries=2)
+    wrong = race("cup", 1, 1)
+    wrong["payload"]["entries"][0]["class_id"] = "gt3"
+    corrected = race("cup", 1, 1, seed=1)
+    async with projector_running(s.redis_url, s):
+        await publish(redis_client, s, [registration("cup"), wrong])
+        await dead_lettered(redis_client, s, wrong)
+        await publish(redis_client, s, [corrected])
+        await wait_drained(redis_client, s)
+    live = await snapshot(redis_client, "cup")
+    drivers = [[car["driver_id"] for car in race_["payload"]["entries"]] for race_ in (corrected, wrong)]
+    assert drivers[0] != drivers[1]
+    assert [car["driver_id"] for car in json.loads(live["facts"][b"race:r01-1"])["payload"]["entries"]] == drivers[0]
+
+    assert not (await rebuild(redis_client, s, "cup"))[0].changed
+    assert await snapshot(redis_client, "cup") == live
+    await wipe(redis_client, "cup")
+    assert (await rebuild(redis_client, s, "cup"))[0].mode == "log"
+    assert await same_projection(redis_client, live)
+
+
+async def test_a_race_that_outlived_its_retries_before_the_registration_stays_out_of_the_rebuild(redis_url, redis_client):
+    s = settings_for(redis_url, max_deliveries=2)
+    early = race("cup", 1, 1)
+    async with projector_running(s.redis_url, s):
+        await publish(redis_client, s, [early])
+        await dead_lettered(redis_client, s, early)
+        await publish(redis_client, s, [registration("cup"), race("cup", 1, 2)])
+        await wait_drained(redis_client, s)
+    live = await snapshot(redis_client, "cup")
+    assert set(live["facts"]) == {b"rules", b"race:r01-2"}
+
+    assert not (await rebuild(redis_client, s, "cup"))[0].changed
+    assert await snapshot(redis_client, "cup") == live
+    await wipe(redis_client, "cup")
+    assert (await rebuild(redis_client, s, "cup"))[0].mode == "log"
+    assert await same_projection(redis_client, live)
+
+
+async def wipe(client, cid: str) -> None:
+    await client.delete(*(key(cid) for key in (keys.facts_key, keys.tables_key, keys.accepted_key, keys.version_key)))
+
+
+async def same_projection(client, live: dict) -> bool:
+    """The rebuilt projection equals `live` in everything but the version (raised after a wipe)."""
+    after = await snapshot(client, "cup")
+    return {**after, "version": None} == {**live, "version": None}
+
+
 async def test_rebuild_of_a_wiped_projection_after_a_rules_revision(redis_url, redis_client):
     """The log is applied as live applied it: results accepted under the first rules stay."""
     s = settings_for(redis_url)
     early = race("cup", 1, 1, revision=2)  # published ahead of the registration: live retried it
     live = await live_projection(redis_client, s, [early, *season("cup"), registration("cup", revision=2, rounds=4)])
-    await redis_client.delete(*(key("cup") for key in (keys.facts_key, keys.tables_key, keys.processed_key, keys.version_key)))
+    await redis_client.delete(*(key("cup") for key in (keys.facts_key, keys.tables_key, keys.accepted_key, keys.version_key)))
 
     [report] = await rebuild(redis_client, s, "cup")
 

@@ -114,7 +114,7 @@ def test_logging_emits_json_lines_carrying_event_context(restore_logging) -> Non
 def test_championship_keys_share_one_cluster_slot() -> None:
     cid = "pccna-2024"
     names = [f(cid) for f in (keys.facts_key, keys.tables_key, keys.version_key,
-                              keys.processed_key, keys.changes_stream)]
+                              keys.accepted_key, keys.changes_stream)]
     assert names[0] == "standings:{pccna-2024}:facts"
     assert names[-1] == "standings:{pccna-2024}:changes"
     assert len({key_slot(name.encode()) for name in names}) == 1

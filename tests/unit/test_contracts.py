@@ -152,3 +152,64 @@ def test_a_change_record_is_compact_and_a_version_1_record_is_upcast_when_read()
     for bad in ({**old, "payload": {**old["payload"], "tables": [{"rows": []}]}}, {**record_, "schema_version": 3}):
         with pytest.raises(ValueError):
             read_changed(dumps(bad))
+
+
+@pytest.mark.parametrize("field, value, reason", [
+    ("position", "1", "entries.0.position: Input should be a valid integer"),
+    ("guest", "yes", "entries.0.guest: Input should be a valid boolean"),
+    ("laps", 20.0, "entries.0.laps: Input should be a valid integer"),
+])
+def test_producers_types_are_not_coerced(field, value, reason):
+    data = envelope("race.classified", {"race_id": "r01", "round": 1, "entries": [{**car("1", "ann", 1), field: value}]})
+    (line,) = problems(json.dumps(data))
+    assert line == f"race.classified.payload.{reason}"
+
+
+def test_a_revision_is_not_a_boolean():
+    data = envelope("race.classified", {"race_id": "r01", "round": 1, "revision": True, "entries": [car("1", "ann", 1)]})
+    assert problems(json.dumps(data)) == ["race.classified.payload.revision: Input should be a valid integer"]
+
+
+def test_names_are_bounded():
+    data = envelope("race.classified", {"race_id": "r01", "round": 1, "entries": [car("1", "ann", 1, team_name="x" * 121)]})
+    expected = "race.classified.payload.entries.0.team_name: String should have at most 120 characters"
+    assert problems(json.dumps(data)) == [expected]
+
+
+def test_an_event_over_the_size_limit_is_refused_before_parsing():
+    from schemas.events import MAX_EVENT_BYTES, EventTooLarge
+
+    data = envelope("race.classified", {"race_id": "r01", "round": 1, "entries": [car("1", "ann", 1)]})
+    text = json.dumps(data) + " " * MAX_EVENT_BYTES  # valid JSON, only too big
+    with pytest.raises(EventTooLarge, match=f"over the maximum of {MAX_EVENT_BYTES}"):
+        parse_event(text)
+    with pytest.raises(EventTooLarge):  # counted in bytes: 2-byte characters under the limit in characters
+        parse_event(json.dumps(data, ensure_ascii=False).replace("Ann", "é" * (MAX_EVENT_BYTES // 2)))
+
+
+@pytest.mark.parametrize("when, reason", [
+    ("2024-05-05 17:30:00", "needs a timezone"),
+    ("9999-12-31T23:59:59Z", "is outside the years 1900-2199"),
+    ("1066-10-14T09:00:00Z", "is outside the years 1900-2199"),
+])
+def test_occurred_at_needs_a_timezone_and_a_plausible_year(when, reason):
+    data = {**envelope("race.classified", {"race_id": "r01", "round": 1, "entries": [car("1", "ann", 1)]}), "occurred_at": when}
+    (line,) = problems(json.dumps(data))
+    assert line.startswith("race.classified.occurred_at: ") and reason in line
+
+
+def test_an_event_stored_without_a_timezone_is_read_as_utc():
+    from schemas.events import parse_stored
+
+    data = {**envelope("race.classified", {"race_id": "r01", "round": 1, "entries": [car("1", "ann", 1)]}),
+            "occurred_at": "2024-05-05T17:30:00"}
+    assert parse_stored(json.dumps(data).encode()).occurred_at.isoformat() == "2024-05-05T17:30:00+00:00"
+
+
+@pytest.mark.parametrize("suffix, text", [(".yaml", "name: " + "[" * 5000 + "]" * 5000), (".json", "[" * 50000 + "]" * 50000)])
+def test_a_rules_file_nested_too_deeply_is_a_clear_error(tmp_path, suffix, text):
+    path = tmp_path / f"deep{suffix}"
+    path.write_text(text)
+    with pytest.raises(RulesFileError) as caught:
+        load_rules(path)
+    assert caught.value.problems == ["cannot read: nested too deeply"]
