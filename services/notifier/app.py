@@ -24,9 +24,8 @@ from contextlib import asynccontextmanager, suppress
 
 import httpx
 import structlog
-from faststream import AckPolicy, FastStream
-from faststream.redis import RedisBroker, StreamSub
-from faststream.redis.annotations import RedisBatchStreamMessage
+from faststream import FastStream
+from faststream.redis import RedisBroker
 from redis.asyncio import Redis
 
 from services.notifier.handler import Notifier
@@ -35,6 +34,7 @@ from services.notifier.webhooks import redact
 from services.runtime import keys, read_model
 from services.runtime.broker import quiesce, stop_draining
 from services.runtime.redis import connect, ensure_group
+from services.runtime.streams import subscribe_group
 
 log = structlog.get_logger("standings.notifier")
 
@@ -67,20 +67,15 @@ class Discovery:
     async def _subscribe(self, cid: str) -> None:
         s, stream = self.settings, keys.changes_stream(cid)
         await ensure_group(self.notifier.redis, stream, s.notifier_group, "0")
-        for consumer, claim in ((s.consumer_name, None), (f"{s.consumer_name}-claim", s.claim_idle_ms)):
-            sub = self.broker.subscriber(
-                stream=StreamSub(stream, group=s.notifier_group, consumer=consumer, batch=True,
-                                 max_records=s.notifier_batch_size, min_idle_time=claim),
-                ack_policy=AckPolicy.MANUAL, persistent=False,
-                title=f"notifier.{'claims' if claim else 'changes'}.{cid}")
-            sub(self._handler(stream, consumer, claimed=claim is not None))
-            await sub.start()
 
-    def _handler(self, stream: str, consumer: str, *, claimed: bool):
-        async def on_changes(msg: RedisBatchStreamMessage) -> None:
-            await self.notifier.handle(stream, consumer, msg.raw_message["message_ids"],
-                                       msg.raw_message["data"], claimed=claimed)
-        return on_changes
+        async def handle(ids, entries, claimed: bool) -> None:
+            consumer = f"{s.consumer_name}-claim" if claimed else s.consumer_name
+            await self.notifier.handle(stream, consumer, ids, entries, claimed=claimed)
+
+        for sub in subscribe_group(self.broker, stream, s.notifier_group, s.consumer_name, handle,
+                                   max_records=s.notifier_batch_size, claim_idle_ms=s.claim_idle_ms,
+                                   title=f"notifier.{cid}", persistent=False):
+            await sub.start()
 
 
 def build(url: str, settings: NotifierSettings) -> tuple[RedisBroker, Notifier, Discovery]:

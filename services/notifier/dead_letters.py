@@ -11,32 +11,24 @@ read at all. Fields (all strings, empty when unknown):
 - `payload`: the JSON body that was to be POSTed (or the unreadable entry's data);
 - `failed_at`: ISO 8601 UTC.
 
-Written before the entry is acknowledged: a crash in between writes it again (at least once).
+Written (`services.runtime.streams.dead_letter_fields`, shared with the projector) before the
+entry is acknowledged: a crash in between writes it again (at least once).
 To re-send, POST `payload` to the configured URL whose `redact()` is `url`, or reset the group (`XGROUP SETID`) to replay.
 """
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 from redis.asyncio import Redis
 
 from services.notifier.settings import NotifierSettings
+from services.runtime.streams import dead_letter_fields
+
+CONTEXT = ("url", "kind", "stream", "event_id", "championship_id", "version")
 
 
-def _text(value: object) -> str | bytes:
-    return "" if value is None else value if isinstance(value, str | bytes) else str(value)
-
-
-def dead_letter_fields(*, reason: str, stream: str, stream_id: bytes | str, payload: str | bytes,
-                       url: str = "", kind: str = "", event_id: str | None = None,
-                       championship_id: str | None = None, version: int | None = None) -> dict:
-    """The fields of one notifier dead letter (XADD them to the dead-letter stream)."""
-    failed_at = datetime.now(UTC).isoformat().replace("+00:00", "Z")
-    values = {"reason": reason, "url": url, "kind": kind, "stream": stream, "stream_id": stream_id,
-              "event_id": event_id, "championship_id": championship_id, "version": version,
-              "payload": payload, "failed_at": failed_at}
-    return {k: _text(v) for k, v in values.items()}
+def notifier_dead_letter(*, reason: str, stream_id: bytes | str, payload: str | bytes, **context) -> dict:
+    """The fields of one notifier dead letter: every field above, empty where unknown."""
+    return dead_letter_fields(reason=reason, stream_id=stream_id, payload=payload, **{**dict.fromkeys(CONTEXT), **context})
 
 
 async def list_dead_letters(client: Redis, settings: NotifierSettings, count: int = 100) -> list[dict[str, str]]:

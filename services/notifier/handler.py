@@ -17,7 +17,7 @@ For each entry, in stream order:
 
 Guarantees: an entry is acknowledged only after every announcement was accepted (2xx) or
 dead-lettered (at least once: a crash before the ack re-sends the change after a reclaim).
-While a batch is being worked on, its entries are kept claimed (`pending.held`), so slow webhooks
+While a batch is being worked on, its entries are kept claimed (`streams.kept_claimed`), so slow webhooks
 never make the claimer hand them out twice.
 Every log line carries `event_id` and `championship_id` (structlog contextvars).
 """
@@ -34,12 +34,12 @@ from redis.asyncio import Redis
 
 from schemas.standings import read_changed
 from services.notifier.announcements import Announcement, announce, body, names_from_rules
-from services.notifier.dead_letters import dead_letter_fields
-from services.notifier.pending import delivery_counts, held
+from services.notifier.dead_letters import notifier_dead_letter
 from services.notifier.settings import NotifierSettings
 from services.notifier.webhooks import post_with_retries, redact
 from services.runtime import keys, read_model
 from services.runtime.redis import entry_json
+from services.runtime.streams import delivery_counts, fields_json, kept_claimed
 
 log = structlog.get_logger("standings.notifier")
 
@@ -67,7 +67,7 @@ class Notifier:
         """Handle one batch read by `consumer`; an unexpected error leaves the rest pending."""
         s = self.settings
         counts = await delivery_counts(self.redis, stream, s.notifier_group, ids) if claimed else {}
-        async with held(self.redis, stream, s.notifier_group, consumer, ids, s.claim_idle_ms / 3000) as pending:
+        async with kept_claimed(self.redis, stream, s.notifier_group, consumer, ids, s.claim_idle_ms / 3000) as pending:
             for sid, fields in zip(ids, entries, strict=True):
                 try:
                     await self.handle_entry(stream, sid, fields, counts.get(sid, 1))
@@ -85,15 +85,15 @@ class Notifier:
         except (KeyError, ValueError) as exc:
             reason = "entry has no 'data' field" if isinstance(exc, KeyError) else f"invalid standings.changed: {exc}"
             log.warning("unreadable change dead-lettered", stream=stream, stream_id=sid.decode(), reason=reason[:300])
-            return await self._finish(stream, sid, None, 0, [dead_letter_fields(
-                reason=reason[:2000], stream=stream, stream_id=sid, payload=json.dumps(_texts(fields)))])
+            return await self._finish(stream, sid, None, 0, [notifier_dead_letter(
+                reason=reason[:2000], stream=stream, stream_id=sid, payload=fields_json(fields))])
         change = record.event
         cid, version = change["championship_id"], record.version
         with structlog.contextvars.bound_contextvars(event_id=change["event_id"], championship_id=cid):
             if delivered > s.max_deliveries:
                 reason = f"delivered {delivered} times (max {s.max_deliveries})"
                 log.warning("dead-lettered", reason=reason, stream_id=sid.decode())
-                return await self._finish(stream, sid, cid, version, [dead_letter_fields(
+                return await self._finish(stream, sid, cid, version, [notifier_dead_letter(
                     reason=reason, stream=stream, stream_id=sid, payload=raw, event_id=change["event_id"],
                     championship_id=cid, version=version)])
             await self._check_version(cid, version)
@@ -123,7 +123,7 @@ class Notifier:
             else:
                 reason = down
             log.warning("announcement dead-lettered", kind=a.kind, url=redact(url), reason=reason)
-            dead.append(dead_letter_fields(reason=reason, stream=stream, stream_id=sid, url=redact(url), kind=a.kind,
+            dead.append(notifier_dead_letter(reason=reason, stream=stream, stream_id=sid, url=redact(url), kind=a.kind,
                                            payload=json.dumps(payload), event_id=a.event_id,
                                            championship_id=a.championship_id, version=a.version))
         return dead
@@ -143,9 +143,3 @@ class Notifier:
             log.info("version already seen (redelivery or replay); announcing again", last_version=last,
                      version=version)
 
-
-def _texts(fields: dict) -> dict[str, str]:
-    def text(v: bytes | str) -> str:
-        return v.decode("utf-8", "replace") if isinstance(v, bytes) else str(v)
-
-    return {text(k): text(v) for k, v in fields.items()}

@@ -14,27 +14,26 @@ to Redis anyway (DESIGN.md), so nothing depends on them.
 
 The group is created at id 0 with MKSTREAM before the broker starts (a group FastStream creates
 starts at `$` and would skip everything published before the first start). Input entries are
-plain JSON in one field `data`; the handler reads `message_ids` and the raw field dicts from
-`msg.raw_message` and never uses FastStream's own body decoding.
+plain JSON in one field `data`; the handler is given the message ids and the raw field dicts
+(`services.runtime.streams`), never FastStream's own body decoding.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Any
 
 import structlog
-from faststream import AckPolicy, FastStream
-from faststream.redis import RedisBroker, StreamSub
-from faststream.redis.annotations import RedisBatchStreamMessage
+from faststream import FastStream
+from faststream.redis import RedisBroker
 
 from services.projector.handler import Projector
 from services.runtime.broker import quiesce, stop_draining
 from services.runtime.redis import connect, ensure_group
 from services.runtime.settings import Settings
+from services.runtime.streams import subscribe_group
 
 log = structlog.get_logger("standings.projector")
 
@@ -43,36 +42,14 @@ def claimer_name(settings: Settings) -> str:
     return f"{settings.consumer_name}-claim"
 
 
-async def raw_entries(message: Mapping[str, Any], original: Callable[[Mapping[str, Any]], Awaitable[Any]]) -> Any:
-    """The batch as FastStream's parser makes it, but without its decoding of the entries.
-
-    That decoding turns every field into text, so one field that is not UTF-8 raised before the
-    handler and left the entry pending forever. The handler reads the raw entries from
-    `raw_message` itself (and dead-letters what it cannot read), so the parser is given none.
-    """
-    parsed = await original({**message, "data": []})
-    parsed.raw_message = message
-    return parsed
-
-
 def build_broker(url: str, settings: Settings) -> tuple[RedisBroker, Projector]:
     """The broker with both subscribers wired to one `Projector` (whose client is the broker's own)."""
     broker = RedisBroker(url, logger=structlog.get_logger("faststream"), log_level=logging.DEBUG)
     projector = Projector(connect(url, client_name=f"projector:{settings.consumer_name}"), settings)
 
-    events = StreamSub(settings.events_stream, group=settings.projector_group, consumer=settings.consumer_name,
-                       batch=True, max_records=settings.batch_size)
-    claims = StreamSub(settings.events_stream, group=settings.projector_group, consumer=claimer_name(settings),
-                       batch=True, max_records=settings.batch_size, min_idle_time=settings.claim_idle_ms)
-
-    @broker.subscriber(stream=events, ack_policy=AckPolicy.MANUAL, parser=raw_entries, title="projector.events")
-    async def on_events(msg: RedisBatchStreamMessage) -> None:
-        await projector.handle(msg.raw_message["message_ids"], msg.raw_message["data"])
-
-    @broker.subscriber(stream=claims, ack_policy=AckPolicy.MANUAL, parser=raw_entries, title="projector.claims")
-    async def on_claimed(msg: RedisBatchStreamMessage) -> None:
-        await projector.handle(msg.raw_message["message_ids"], msg.raw_message["data"], claimed=True)
-
+    subscribe_group(broker, settings.events_stream, settings.projector_group, settings.consumer_name,
+                    lambda ids, entries, claimed: projector.handle(ids, entries, claimed=claimed),
+                    max_records=settings.batch_size, claim_idle_ms=settings.claim_idle_ms, title="projector")
     return broker, projector
 
 

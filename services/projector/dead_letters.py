@@ -12,6 +12,8 @@ Each dead letter is one entry of `settings.dead_letter_stream` with the fields
   accepted earlier under that id, while the event stream still holds it (else empty);
 - `failed_at`: ISO 8601 UTC time of dead-lettering.
 
+The fields are written by `services.runtime.streams.dead_letter_fields`, shared with the notifier.
+
 Delivery into the dead-letter stream is at least once: a projector that dies after writing a
 dead letter and before acknowledging the entry writes it again when the entry is reclaimed.
 `redrive` appends the original payload to the event stream and then deletes the dead letter;
@@ -24,7 +26,6 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass
-from datetime import UTC, datetime
 
 from redis.asyncio import Redis
 
@@ -51,29 +52,6 @@ def _text(value: bytes | str | None) -> str:
     if value is None:
         return ""
     return value.decode("utf-8", "replace") if isinstance(value, bytes) else value
-
-
-def dead_letter_fields(
-    *,
-    reason: str,
-    stream_id: bytes | str,
-    payload: bytes | str,
-    event_id: str | None = None,
-    championship_id: str | None = None,
-    failed_at: datetime | None = None,
-    accepted_payload: bytes | str = b"",
-) -> dict[str, bytes | str]:
-    """The fields of one dead-letter entry (XADD them to `settings.dead_letter_stream`)."""
-    moment = (failed_at or datetime.now(UTC)).astimezone(UTC)
-    return {
-        "reason": reason,
-        "stream_id": stream_id,
-        "payload": payload,
-        "event_id": event_id or "",
-        "championship_id": championship_id or "",
-        "failed_at": moment.isoformat().replace("+00:00", "Z"),
-        **({"accepted_payload": accepted_payload} if accepted_payload else {}),
-    }
 
 
 def identify(payload: bytes | str) -> tuple[str | None, str | None]:

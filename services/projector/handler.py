@@ -25,7 +25,6 @@ entries:
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -37,11 +36,12 @@ from schemas.events import Event, EventTooLarge, parse_event
 from schemas.loading import describe
 from services.projector.accepted import Conflict, Entry
 from services.projector.commit import CommitResult, commit_championship
-from services.projector.dead_letters import dead_letter_fields, identify
+from services.projector.dead_letters import identify
 from services.projector.garbage import GarbagePolicy
 from services.projector.held import HeldStates
 from services.runtime.redis import DATA_FIELD
 from services.runtime.settings import Settings
+from services.runtime.streams import dead_letter_fields, delivery_counts, fields_json
 
 log = structlog.get_logger("standings.projector")
 
@@ -73,27 +73,18 @@ class Projector:
         self.held = HeldStates(settings.held_championships)
         self.garbage = GarbagePolicy(settings.gc_sweep_seconds)
 
-    async def delivery_counts(self, ids: Sequence[bytes]) -> dict[bytes, int]:
-        """Times each entry has been delivered (XPENDING, one pipeline); 1 for entries not pending."""
-        s = self.settings
-        async with self.redis.pipeline(transaction=False) as pipe:
-            for sid in ids:
-                pipe.xpending_range(s.events_stream, s.projector_group, min=sid, max=sid, count=1)
-            replies = await pipe.execute()
-        return {sid: int(r[0]["times_delivered"]) if r else 1 for sid, r in zip(ids, replies, strict=True)}
-
     async def handle(self, ids: Sequence[bytes], entries: Sequence[dict], *, claimed: bool = False) -> BatchOutcome:
         """Process one batch: `ids[i]` is the stream id of `entries[i]` (its field dict).
 
         `claimed` batches (from XAUTOCLAIM) have their delivery counts checked against
         `max_deliveries`; fresh XREADGROUP ">" deliveries are first deliveries by definition.
         """
-        batch = _Batch(counts=await self.delivery_counts(ids) if claimed else {})
+        s = self.settings
+        batch = _Batch(counts=await delivery_counts(self.redis, s.events_stream, s.projector_group, ids) if claimed else {})
         for cid, items in self._by_championship(batch, ids, entries).items():
             with structlog.contextvars.bound_contextvars(championship_id=cid):
                 await self._commit(batch, cid, items)
         if batch.outcome.acked:
-            s = self.settings
             async with self.redis.pipeline(transaction=False) as pipe:
                 for fields in batch.dead:
                     pipe.xadd(s.dead_letter_stream, fields)
@@ -108,7 +99,7 @@ class Projector:
         groups: dict[str, list[tuple[bytes, Event, bytes]]] = {}
         for sid, fields in zip(ids, entries, strict=True):
             raw = fields.get(_DATA, fields.get(DATA_FIELD))
-            payload = raw if raw is not None else _fields_json(fields)
+            payload = raw if raw is not None else fields_json(fields)
             if (delivered := batch.delivered(sid)) > limit:
                 batch.to_dead(sid, f"delivered {delivered} times (max {limit})", payload, *identify(payload))
             elif raw is None:
@@ -199,9 +190,3 @@ class _Batch:
         log.warning("dead-lettered", stream_id=sid.decode(), reason=reason, event_id=event_id,
                     championship_id=championship_id)
 
-
-def _fields_json(fields: dict) -> str:
-    def text(v: bytes | str) -> str:
-        return v.decode("utf-8", "replace") if isinstance(v, bytes) else v
-
-    return json.dumps({text(k): text(v) for k, v in fields.items()}, sort_keys=True)

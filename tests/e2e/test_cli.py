@@ -28,10 +28,10 @@ from services.cli.main import app
 from services.demo.season import simulate_season
 from services.engine import record, standings
 from services.projector.app import projector_running
-from services.projector.dead_letters import dead_letter_fields
 from services.runtime import keys
 from services.runtime.server import free_port
 from services.runtime.settings import Settings
+from services.runtime.streams import dead_letter_fields
 
 ROOT = Path(__file__).parents[2]
 PCCNA = ROOT / "rules" / "pccna-2024.yaml"
