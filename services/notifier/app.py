@@ -18,7 +18,6 @@ championship in order and lets one slow webhook delay only its own championship'
 from __future__ import annotations
 
 import asyncio
-import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
 
@@ -32,7 +31,7 @@ from services.notifier.handler import Notifier
 from services.notifier.settings import NotifierSettings
 from services.notifier.webhooks import redact
 from services.runtime import keys, read_model
-from services.runtime.broker import quiesce, stop_draining
+from services.runtime.broker import quiesce, redis_broker, stop_draining
 from services.runtime.redis import connect, ensure_group
 from services.runtime.streams import subscribe_group
 
@@ -80,7 +79,7 @@ class Discovery:
 
 def build(url: str, settings: NotifierSettings) -> tuple[RedisBroker, Notifier, Discovery]:
     """The broker (no subscribers until discovery), the `Notifier` and its `Discovery`."""
-    broker = RedisBroker(url, logger=structlog.get_logger("faststream"), log_level=logging.DEBUG)
+    broker = redis_broker(url)
     redis: Redis = connect(url, client_name=f"notifier:{settings.consumer_name}")
     notifier = Notifier(redis, httpx.AsyncClient(), settings)
     return broker, notifier, Discovery(broker, notifier, settings)

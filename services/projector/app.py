@@ -21,7 +21,6 @@ plain JSON in one field `data`; the handler is given the message ids and the raw
 from __future__ import annotations
 
 import asyncio
-import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -30,7 +29,7 @@ from faststream import FastStream
 from faststream.redis import RedisBroker
 
 from services.projector.handler import Projector
-from services.runtime.broker import quiesce, stop_draining
+from services.runtime.broker import quiesce, redis_broker, stop_draining
 from services.runtime.redis import connect, ensure_group
 from services.runtime.settings import Settings
 from services.runtime.streams import subscribe_group
@@ -44,7 +43,7 @@ def claimer_name(settings: Settings) -> str:
 
 def build_broker(url: str, settings: Settings) -> tuple[RedisBroker, Projector]:
     """The broker with both subscribers wired to one `Projector` (whose client is the broker's own)."""
-    broker = RedisBroker(url, logger=structlog.get_logger("faststream"), log_level=logging.DEBUG)
+    broker = redis_broker(url)
     projector = Projector(connect(url, client_name=f"projector:{settings.consumer_name}"), settings)
 
     subscribe_group(broker, settings.events_stream, settings.projector_group, settings.consumer_name,

@@ -1,4 +1,8 @@
-"""Stopping a FastStream Redis broker without a shutdown traceback.
+"""The FastStream Redis broker of the services: made alike, stopped without a shutdown traceback.
+
+`redis_broker` gives the broker the clients' connection options (`redis.resilience`): its reads
+ride out a Redis restart by reconnecting within about a second, instead of FastStream's fixed
+5-second pause after a failed read.
 
 `RedisBroker.stop()` closes the connection pool while a subscriber's XREADGROUP BLOCK may still
 be in flight; that read then fails with "Connection closed by server" and FastStream logs a
@@ -11,10 +15,19 @@ subscribers' own stop (FastStream's graceful timeout), and unacknowledged entrie
 from __future__ import annotations
 
 import asyncio
+import logging
 
+import structlog
 from faststream.redis import RedisBroker
 
+from services.runtime.redis import resilience
+
 POLLING_INTERVAL_S = 0.1  # FastStream's default XREADGROUP BLOCK for stream subscribers
+
+
+def redis_broker(url: str) -> RedisBroker:
+    """A broker for `url` logging through structlog, with the clients' reconnect and retry options."""
+    return RedisBroker(url, logger=structlog.get_logger("faststream"), log_level=logging.DEBUG, **resilience())
 
 
 async def stop_draining(broker: RedisBroker) -> None:

@@ -131,6 +131,7 @@ async def test_pages_are_served(api) -> None:
         assert response.status_code == 200 and "<html" in response.text
 
 
+@pytest.mark.faults
 async def test_a_burst_of_requests_waits_for_a_connection_instead_of_failing(api) -> None:
     """300 concurrent reads share a bounded pool: each waits its turn, none gets a 5xx."""
     import asyncio

@@ -6,6 +6,7 @@ import asyncio
 import json
 import random
 
+import pytest
 from projector_events import publish, race, registration, season, snapshot, wait_drained
 
 from services.projector import dead_letters, projector_running, rebuild
@@ -120,6 +121,7 @@ async def test_rebuild_after_a_rules_revision_equals_live(redis_url, redis_clien
     assert await snapshot(redis_client, "cup") == live["cup"]
 
 
+@pytest.mark.faults
 async def test_a_reused_event_id_with_other_content_is_a_conflict_with_both_payloads(redis_url, redis_client):
     s = settings_for(redis_url)
     first = race("cup", 1, 1)
@@ -146,6 +148,7 @@ async def dead_lettered(client, settings, event: dict) -> None:
         await asyncio.sleep(0.02)
 
 
+@pytest.mark.faults
 async def test_a_rejected_race_corrected_under_the_same_event_id_rebuilds_as_live(redis_url, redis_client):
     """Live dead-letters the race with an unknown class and applies its correction under the same
     id; the rebuild, in place or of a wiped projection, replays the correction, not the rejected one."""
@@ -170,6 +173,7 @@ async def test_a_rejected_race_corrected_under_the_same_event_id_rebuilds_as_liv
     assert await same_projection(redis_client, live)
 
 
+@pytest.mark.faults
 async def test_a_race_that_outlived_its_retries_before_the_registration_stays_out_of_the_rebuild(redis_url, redis_client):
     s = settings_for(redis_url, max_deliveries=2)
     early = race("cup", 1, 1)
