@@ -85,6 +85,21 @@ async def test_audit_trail_lists_the_facts_behind_the_standings(api) -> None:
     assert {f["event"]["type"] for f in facts} >= {"race.classified", "pole.awarded"}
 
 
+async def test_a_fact_stored_without_a_timezone_is_read_as_utc(api, redis_client) -> None:
+    """Before timezones were required, an event like this one could be stored; every read of the
+    facts (the audit trail sorts by time) answered 500 on it."""
+    import json
+
+    from services.runtime import keys
+
+    stored = json.loads(await redis_client.hget(keys.facts_key(CID), "race:r02"))
+    await redis_client.hset(keys.facts_key(CID), "race:r02", json.dumps({**stored, "occurred_at": "2024-05-05T17:30:00"}))
+    response = await api.get(f"/championships/{CID}/events")
+    assert response.status_code == 200
+    [fact] = [f for f in response.json()["facts"] if f["key"] == "race:r02"]
+    assert fact["event"]["occurred_at"] in ("2024-05-05T17:30:00Z", "2024-05-05T17:30:00+00:00")
+
+
 @pytest.mark.parametrize(("path", "params", "listing"), [
     ("/championships/nope/standings", {}, f"championships: {CID}"),
     (f"/championships/{CID}/standings", {"table": "nope"}, "tables: andial, drivers, junior, teams"),
