@@ -2,36 +2,39 @@
 
 :func:`supervise` installs the signal handlers (uvicorn's own signal capture is switched off and
 FastStream's app runner is not used): the first signal stops every service in order and the
-coroutine returns. A service that fails ends the others too and the command exits 1 with one line
-naming it. Used by `standings up`, `projector`, `gateway` and `demo` (services/cli/system.py).
+coroutine returns, the gateway's live feeds ended at once and its other connections drained for at
+most a few seconds (:mod:`services.gateway.server`), so the command exits 0 well within 10 s. A
+second signal exits at once (status 128 + signal) without waiting for anything: every piece is
+crash-safe (the projector's batches are redelivered, the embedded server, which dies with its
+parent, shuts down on SIGTERM with its AOF flushed). A service or guard that fails ends the others
+too and the command exits 1 with one line naming it. Used by `standings up`, `projector`,
+`gateway`, `notifier` and `demo` (services/cli/system.py).
 """
 
 from __future__ import annotations
 
 import asyncio
 import importlib
+import os
 import signal
 import socket
-from collections.abc import Callable, Coroutine, Iterator
-from contextlib import AbstractAsyncContextManager, AsyncExitStack, contextmanager
-from typing import Any
+import sys
+from collections.abc import Callable, Coroutine
+from contextlib import AbstractAsyncContextManager, AsyncExitStack
+from typing import TYPE_CHECKING, Any
 
 import structlog
-import uvicorn
 from pydantic import ValidationError
 
 from schemas.loading import describe
-from services.cli.common import fail
+from services.cli.common import errors, fail
 from services.runtime.settings import Settings
+
+if TYPE_CHECKING:  # imported when used: commands that serve no HTTP do not load FastAPI
+    from services.gateway.server import GatewayServer
 
 log = structlog.get_logger("standings.cli")
 Extra = tuple[str, Coroutine[Any, Any, Any]]
-
-
-class _Gateway(uvicorn.Server):
-    @contextmanager
-    def capture_signals(self) -> Iterator[None]:  # the supervisor handles the signals
-        yield
 
 
 def _notifier(settings: Settings) -> AbstractAsyncContextManager | None:
@@ -66,23 +69,37 @@ def listen(settings: Settings) -> socket.socket:
 
 async def supervise(settings: Settings, *, projector: bool = True, gateway: socket.socket | None = None,
                     notifier: bool = True, extras: Callable[[], list[Extra]] = list,
-                    ready: Callable[[], None] | None = None) -> None:
-    """Run the chosen services on `settings.redis_url` until a signal, a failure or every extra is done."""
+                    guards: Callable[[], list[Extra]] = list, ready: Callable[[], None] | None = None) -> None:
+    """Run the chosen services on `settings.redis_url` until a signal, a failure or every extra is done.
+
+    `guards` run for as long as the services, like them (their end is a failure), from the start.
+    """
     from services.gateway.app import create_app
+    from services.gateway.server import GatewayServer, gateway_config
     from services.projector.app import projector_running
 
     stop = asyncio.Event()
+    server: GatewayServer | None = None
+
+    def on_signal(sig: signal.Signals) -> None:
+        if stop.is_set():
+            errors.print(f"[bold red]error:[/] {sig.name} again: exiting now, without waiting for the services")
+            sys.stderr.flush()
+            os._exit(128 + sig)  # the second signal: nothing may keep us waiting now
+        stop.set()
+        if server is not None:  # the live feeds end now, not after the other services stopped
+            server.begin_shutdown()
+
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, stop.set)
-    tasks: dict[str, asyncio.Task] = {}
-    server = None
+        loop.add_signal_handler(sig, on_signal, sig)
     async with AsyncExitStack() as stack:
+        tasks = {name: asyncio.create_task(coro, name=name) for name, coro in guards()}
+        stack.callback(lambda: [task.cancel() for task in tasks.values()])  # a failed start leaves none behind
         if projector:
             await stack.enter_async_context(projector_running(settings.redis_url, settings))
         if gateway is not None:
-            config = uvicorn.Config(create_app(settings.redis_url), log_config=None, access_log=False, lifespan="on")
-            server = _Gateway(config)
+            server = GatewayServer(gateway_config(create_app(settings.redis_url)), signals=False)
             tasks["gateway"] = asyncio.create_task(_serve(server, gateway), name="gateway")
             while not server.started and not tasks["gateway"].done():
                 await asyncio.sleep(0.05)
@@ -95,7 +112,7 @@ async def supervise(settings: Settings, *, projector: bool = True, gateway: sock
         ended = await _until_the_end(stopper, tasks, extra)
         log.info("stopping services", reason=ended or "signal")
         if server is not None:
-            server.should_exit = True
+            server.begin_shutdown()
         for name, task in {**extra, **tasks}.items():
             if name != "gateway":
                 task.cancel()
@@ -121,7 +138,7 @@ async def _until_the_end(stopper: asyncio.Task, tasks: dict[str, asyncio.Task], 
     return None
 
 
-async def _serve(server: uvicorn.Server, sock: socket.socket) -> None:
+async def _serve(server: GatewayServer, sock: socket.socket) -> None:
     try:
         await server.serve(sockets=[sock])
     except SystemExit as exc:  # uvicorn exits on a failed startup; keep it inside the task

@@ -2,7 +2,9 @@
 
 Without a Redis URL the embedded server runs for the command's lifetime (started before the
 services, stopped cleanly after them) and its URL is advertised in ``<data_dir>/embedded.url`` so
-other `standings` commands on the same data folder use it. Signals and failures: see
+other `standings` commands on the same data folder use it. If it dies meanwhile it is restarted on
+the same port and folder (:func:`services.runtime.embedded.keep_running`: the URL stays valid),
+or, after too many deaths in a row, the command exits 1 with one line. Signals and failures: see
 :mod:`services.cli.supervisor`.
 """
 
@@ -21,7 +23,8 @@ import typer
 from services.cli.common import RedisUrl, advertise, console, fail, load_settings
 from services.cli.supervisor import in_turn, listen, supervise
 from services.runtime import keys
-from services.runtime.embedded import redis_url_for
+from services.runtime.embedded import embedded_server, keep_running
+from services.runtime.server import RedisProcess
 from services.runtime.settings import Settings
 
 Host = Annotated[str | None, typer.Option("--host", help="Gateway address (default STANDINGS_GATEWAY_HOST).", show_default=False)]
@@ -59,12 +62,13 @@ def serve(settings: Settings, *, projector: bool, gateway: bool, notifier: bool 
     """
     sock = listen(settings) if gateway else None
     try:
-        with _embedded(settings) as url, advertise(settings, url):
+        with _embedded(settings) as (url, server), advertise(settings, url):
             live = settings.model_copy(update={"redis_url": url})
             services = supervise(live, projector=projector, gateway=sock,
                                  notifier=projector and gateway if notifier is None else notifier,
                                  ready=(lambda: on_ready(live)) if on_ready else None,
-                                 extras=lambda: extras(live) if extras else [])
+                                 extras=lambda: extras(live) if extras else [],
+                                 guards=lambda: [("embedded server", keep_running(server))] if server else [])
             asyncio.run(in_turn(before(live) if before else None, services))
     except KeyboardInterrupt:  # before the services installed their handlers
         raise typer.Exit(130) from None
@@ -75,13 +79,16 @@ def serve(settings: Settings, *, projector: bool, gateway: bool, notifier: bool 
 
 
 @contextmanager
-def _embedded(settings: Settings) -> Iterator[str]:
-    """`redis_url_for`, with a failure to start the embedded server as a one-line error."""
+def _embedded(settings: Settings) -> Iterator[tuple[str, RedisProcess | None]]:
+    """The configured URL, or an embedded server's (and the server); failing to start it is a one-line error."""
+    if settings.redis_url:
+        yield settings.redis_url, None
+        return
     started = False
     try:
-        with redis_url_for(settings) as url:
+        with embedded_server(settings.data_dir) as server:
             started = True
-            yield url
+            yield server.url, server
     except RuntimeError as exc:
         if started:
             raise

@@ -17,6 +17,9 @@ Guarantees:
 - Redis errors (of the read, or of the tables' read) are logged and retried after a pause from
   the same positions: nothing is skipped unless the stream was trimmed meanwhile (subscribers
   detect that as a version gap).
+- :meth:`Hub.close` (the server is stopping) replaces what every queue holds with :data:`CLOSED`,
+  which nothing displaces, and every later subscription starts closed: each live feed ends at
+  once, so the server's drain does not wait on clients that would otherwise stay forever.
 """
 
 from __future__ import annotations
@@ -38,6 +41,7 @@ from services.runtime.redis import entry_json
 log = structlog.get_logger("standings.gateway.hub")
 
 RESYNC = object()  # put in a queue that overflowed: "re-read a snapshot"
+CLOSED = object()  # the last item of a closed subscription: "end the feed, the server is stopping"
 
 
 @dataclass(eq=False)
@@ -85,8 +89,11 @@ class Subscription:
     def __init__(self, championship_id: str, size: int) -> None:
         self.championship_id = championship_id
         self.queue: asyncio.Queue[Change | object] = asyncio.Queue(size)
+        self.closed = False
 
     def offer(self, change: Change) -> None:
+        if self.closed:  # an overflow would otherwise replace CLOSED with RESYNC
+            return
         try:
             self.queue.put_nowait(change)
         except asyncio.QueueFull:
@@ -94,6 +101,14 @@ class Subscription:
                 self.queue.get_nowait()
             self.queue.put_nowait(RESYNC)
             log.info("slow client dropped to resync", championship_id=self.championship_id)
+
+    def close(self) -> None:
+        """Drop what is queued (the feed is ending anyway) and queue :data:`CLOSED`."""
+        if not self.closed:
+            self.closed = True
+            while not self.queue.empty():
+                self.queue.get_nowait()
+            self.queue.put_nowait(CLOSED)
 
 
 class Hub:
@@ -106,6 +121,7 @@ class Hub:
         self._positions: dict[str, bytes] = {}
         self._idle = asyncio.Event()  # set when a subscriber arrives
         self._stopped = False
+        self._closed = False
 
     async def subscribe(self, championship_id: str) -> Subscription:
         if championship_id not in self._subscribers:
@@ -116,6 +132,8 @@ class Hub:
                 self._idle.set()
         subscription = Subscription(championship_id, self._queue_size)
         self._subscribers[championship_id].add(subscription)
+        if self._closed:  # connected while the server stops: snapshot, then the end
+            subscription.close()
         return subscription
 
     def unsubscribe(self, subscription: Subscription) -> None:
@@ -125,6 +143,13 @@ class Hub:
         if not subscribers:
             self._subscribers.pop(cid, None)
             self._positions.pop(cid, None)
+
+    def close(self) -> None:
+        """End every live feed, now and from now on (see the module docstring); synchronous, for a signal handler."""
+        self._closed = True
+        for subscriptions in self._subscribers.values():
+            for subscription in subscriptions:
+                subscription.close()
 
     def stop(self) -> None:
         """Make :meth:`run` return after its current read."""

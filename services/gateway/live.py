@@ -13,6 +13,8 @@ Guarantees: versions sent only increase and none is skipped silently. A client t
 with ``Last-Event-ID: N`` gets every change after N replayed from the changes stream, or a fresh
 ``snapshot`` when those changes are no longer all in the stream (trimmed) or more than
 :data:`MAX_REPLAY` behind. A gap seen live (or a queue overflow) also yields a fresh snapshot.
+When the server stops (:meth:`Hub.close`), the feed sends a last comment with ``retry:`` and ends
+the response cleanly; EventSource then reconnects by itself, with ``Last-Event-ID``.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ import orjson
 from redis.asyncio import Redis
 from sse_starlette import ServerSentEvent
 
-from services.gateway.hub import RESYNC, Change, Hub, matches, read_entry, with_tables
+from services.gateway.hub import CLOSED, RESYNC, Change, Hub, matches, read_entry, with_tables
 from services.runtime import read_model
 from services.runtime.keys import changes_stream
 
@@ -50,6 +52,9 @@ class Feed:
                     yield event
             while True:
                 item = await subscription.queue.get()
+                if item is CLOSED:
+                    yield ServerSentEvent(comment="server stopping; reconnect", retry=RETRY_MS)
+                    return
                 if item is RESYNC or item.version > self.sent + 1:
                     yield await self.snapshot()
                 elif item.version > self.sent and (event := self.change(item)) is not None:

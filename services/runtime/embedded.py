@@ -13,14 +13,20 @@ Guarantees:
 - One server per data folder: a second start while the first is alive raises ``RuntimeError``
   (an exclusive ``flock`` on ``<data_dir>/embedded.lock``), because two servers appending to one
   AOF would corrupt it.
+- Under the services (:func:`keep_running`, run by `standings up` and the other service commands),
+  a server that dies is restarted on the same port and folder, a bounded number of times.
 """
 
 from __future__ import annotations
 
+import asyncio
 import fcntl
+import time
+from collections import deque
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import NoReturn
 
 import structlog
 
@@ -29,6 +35,10 @@ from services.runtime.settings import Settings
 
 EMBEDDED_ARGS = ("--appendonly", "yes", "--appendfsync", "everysec", "--save", "",
                  "--protected-mode", "yes")
+
+RESTARTS = 3  # restarts allowed within RESTART_WINDOW_SECONDS; one death more ends the command
+RESTART_WINDOW_SECONDS = 60.0
+WATCH_SECONDS = 0.2  # how often the child is polled: the delay between a crash and its restart
 
 log = structlog.get_logger("standings.embedded")
 
@@ -61,3 +71,28 @@ def redis_url_for(settings: Settings) -> Iterator[str]:
         return
     with embedded_server(settings.data_dir) as server:
         yield server.url
+
+
+async def keep_running(server: RedisProcess, restarts: int = RESTARTS, window: float = RESTART_WINDOW_SECONDS) -> NoReturn:
+    """Restart ``server`` whenever it dies, on the same port and data folder, until cancelled.
+
+    The URL stays valid, so the services' clients (redis-py) reconnect by themselves; the data is
+    what the AOF held (a crash loses at most the last second). A server that died more than
+    ``restarts`` times within ``window`` seconds (corrupt AOF, port taken, disk full) is left down:
+    ``RuntimeError`` naming its log. Run it on the thread that started the server (the main
+    thread's event loop): a child dies with the thread that spawned it (``PR_SET_PDEATHSIG``).
+    """
+    deaths: deque[float] = deque()
+    while True:
+        await asyncio.sleep(WATCH_SECONDS)  # polled: a thread blocked in wait() would outlive the loop
+        status = server.process.poll() if server.process else None
+        if status is None:
+            continue
+        now = time.monotonic()
+        deaths.append(now)
+        while deaths[0] < now - window:
+            deaths.popleft()
+        if len(deaths) > restarts:
+            raise RuntimeError(f"died {len(deaths)} times within {window:g} s, not restarted again (its log: {server.log_path})")
+        log.warning("embedded server died; restarting it on the same port", exit_status=status, url=server.url)
+        server.spawn()  # no wait for PING: clients retry, and /readyz says 503 until it answers

@@ -94,8 +94,12 @@ class RedisProcess:
                 return
         raise RuntimeError(f"{self.binary} did not start: {self._log_tail()}")
 
-    def _spawn_and_wait(self, timeout: float) -> bool:
-        """Spawn the server; True once it answers PING, False if it exited (e.g. port taken)."""
+    def spawn(self) -> None:
+        """Start the process on the current port and return at once, without waiting for PING.
+
+        For a caller that must not block (restarting under a running event loop, see
+        :func:`services.runtime.embedded.keep_running`); :meth:`start` is this plus the wait.
+        """
         command = [self.binary, "--port", str(self.port), "--bind", LOOPBACK,
                    "--dir", str(self.data_dir), "--daemonize", "no", *self.args]
         with self.log_path.open("ab") as log:
@@ -106,6 +110,10 @@ class RedisProcess:
                 # order and then stop the server, instead of the server going first.
                 start_new_session=True,
             )
+
+    def _spawn_and_wait(self, timeout: float) -> bool:
+        """Spawn the server; True once it answers PING, False if it exited (e.g. port taken)."""
+        self.spawn()
         client = redis.Redis(host=LOOPBACK, port=self.port, socket_timeout=1)
         deadline = time.monotonic() + timeout
         try:
