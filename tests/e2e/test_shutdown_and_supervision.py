@@ -222,10 +222,19 @@ async def test_python_m_services_gateway_stops_the_same_way(redis_url, tmp_path)
             await stop_with_clients(running, readers, tasks)
 
 
-async def test_up_stops_within_10s_with_50_sse_clients(tmp_path):
+@asynccontextmanager
+async def up_serving(tmp_path: Path) -> AsyncIterator[tuple[Service, str]]:
+    """`standings up` on an embedded server in `tmp_path/data`, serving a registered championship;
+    yields it and its server's URL."""
     async with service(tmp_path, "up", STANDINGS_DATA_DIR=str(tmp_path / "data")) as running:
-        await publish_registration((tmp_path / "data" / "embedded.url").read_text().strip())
+        url = (tmp_path / "data" / "embedded.url").read_text().strip()
+        await publish_registration(url)
         await until(lambda: serves_standings(running.base), 30, "the projector to register the championship")
+        yield running, url
+
+
+async def test_up_stops_within_10s_with_50_sse_clients(tmp_path):
+    async with up_serving(tmp_path) as (running, _):
         async with sse_clients(port_of(running), 50) as (readers, tasks):
             await stop_with_clients(running, readers, tasks)
     assert "embedded server stopped" in running.output()
@@ -234,11 +243,7 @@ async def test_up_stops_within_10s_with_50_sse_clients(tmp_path):
 
 async def test_a_second_signal_exits_at_once(tmp_path):
     """SIGTERM then SIGINT: the second is not ignored, `up` exits 130 at once; its server still goes away."""
-    data = tmp_path / "data"
-    async with service(tmp_path, "up", STANDINGS_DATA_DIR=str(data)) as running:
-        url = (data / "embedded.url").read_text().strip()
-        await publish_registration(url)
-        await until(lambda: serves_standings(running.base), 30, "the projector to register the championship")
+    async with up_serving(tmp_path) as (running, url):
         pid = await server_pid(url)
         async with sse_clients(port_of(running), 1) as (readers, _):
             await until(lambda: all_receiving(readers), 30, "the SSE client to receive its snapshot")
@@ -275,10 +280,7 @@ async def new_server(url: str, old_pid: int) -> int:
 
 async def test_up_restarts_a_killed_embedded_server_on_the_same_url(tmp_path):
     data = tmp_path / "data"
-    async with service(tmp_path, "up", STANDINGS_DATA_DIR=str(data)) as running:
-        url = (data / "embedded.url").read_text().strip()
-        await publish_registration(url)
-        await until(lambda: serves_standings(running.base), 30, "the projector to register the championship")
+    async with up_serving(tmp_path) as (running, url):
         victim = await server_pid(url)
 
         os.kill(victim, signal.SIGKILL)
