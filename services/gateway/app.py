@@ -1,6 +1,7 @@
 """The gateway's ASGI app: the read API, the live feed, the overlay and the standings page.
 
-``create_app(redis_url)`` builds it; its lifespan opens two Redis clients (one for requests, one
+``create_app(redis_url, settings=None)`` builds it (``settings``: HTTP ingest's tokens and limits, see
+:mod:`.ingest`); its lifespan opens two Redis clients (one for requests, one
 for the fan-out reader, whose blocking reads would hold a pooled connection) and runs the :class:`Hub`.
 Errors: 404 ``{"detail": "<what is unknown>; <what exists>"}``; 422 FastAPI's ``{"detail": [...]}``
 plus ``"message"``, one line naming each parameter at fault.
@@ -19,16 +20,19 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 
+from services.gateway import ingest
 from services.gateway.api import router
 from services.gateway.hub import Hub
 from services.gateway.views import NotFound
 from services.runtime.redis import connect
+from services.runtime.settings import Settings
 
 STATIC = Path(__file__).parent / "static"
 log = structlog.get_logger("standings.gateway")
 
 
-def create_app(redis_url: str) -> FastAPI:
+def create_app(redis_url: str, settings: Settings | None = None) -> FastAPI:
+    """The app on `redis_url`; `settings` (default: from the environment) configure HTTP ingest."""
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.redis = connect(redis_url, client_name="gateway")
@@ -46,8 +50,10 @@ def create_app(redis_url: str) -> FastAPI:
             log.info("gateway stopped")
 
     app = FastAPI(title="Standings gateway", version="1", lifespan=lifespan,
-                  description="Live championship standings: read API, Server-Sent Events, broadcast overlay.")
+                  description="Live championship standings: read API, Server-Sent Events, broadcast overlay; "
+                              "HTTP ingest for producers (bearer tokens).")
     app.include_router(router)
+    ingest.install(app, settings or Settings())
     app.add_exception_handler(NotFound, _not_found)
     app.add_exception_handler(RequestValidationError, _invalid)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")

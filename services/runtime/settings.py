@@ -18,7 +18,7 @@ from functools import cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import AliasChoices, Field, field_validator
+from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 REDIS_SCHEMES = ("redis://", "rediss://")
@@ -61,6 +61,17 @@ class Settings(BaseSettings):
     log_level: LogLevel = "INFO"
     gateway_host: str = "127.0.0.1"
     gateway_port: int = Field(8000, gt=0, lt=65536)
+    ingest_tokens: SecretStr = Field(
+        SecretStr(""), description="HTTP ingest: one bearer token per producer, 'producer=token,...' or a JSON object, "
+        "parsed by services/runtime/tokens.py (kept secret: never in a repr or an error); none, and no "
+        "ingest_tokens_file, disables ingest.")
+    ingest_tokens_file: Path | None = Field(
+        None, description="HTTP ingest: a file of 'producer=token' lines (a mounted secret), re-read when it changes.")
+    ingest_max_body_bytes: int = Field(
+        4 * 1024 * 1024, gt=0, description="HTTP ingest: largest request body (413 beyond), checked before parsing.")
+    admission_wait_seconds: float = Field(
+        5.0, ge=0, description="Admission: how long events that break the stored rules wait for the projector to apply "
+        "what is already on the event stream (a registration published just before) before they are refused.")
 
     @field_validator("redis_url", mode="before")
     @classmethod
@@ -74,6 +85,12 @@ class Settings(BaseSettings):
                 "leave REDIS_URL unset to use the embedded server"
             )
         return value
+
+    @field_validator("ingest_tokens_file", mode="before")
+    @classmethod
+    def _no_tokens_file(cls, value: object) -> object:
+        """An empty value (``STANDINGS_INGEST_TOKENS_FILE=``) means no file."""
+        return None if isinstance(value, str) and not value.strip() else value
 
     @field_validator("log_level", mode="before")
     @classmethod
