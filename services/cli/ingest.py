@@ -1,7 +1,12 @@
-"""`standings publish`: a JSON lines file of events, validated, then onto the event stream.
+"""`standings publish`: a JSON lines file of events, checked, then onto the event stream.
 
-Every line is validated first; invalid input exits with status 2 and one line per problem naming
-the line number and the field. Nothing is published then unless `--skip-invalid` is given.
+Every line is checked first by :mod:`services.runtime.admission`, the check HTTP ingest makes: the
+contract, the accepted record and the registered rules (unknown championship, unknown class, race
+not in the calendar, ...), read from Redis once per championship; a registration earlier in the
+file counts. Problems exit with status 2 and one line per problem naming the line number and the
+field; nothing is published then unless `--skip-invalid` is given. Events already accepted with the
+same content are not published again. `--no-check` checks the contract only, for a producer who
+publishes ahead of the rules (the projector retries such events for a while, then dead-letters them).
 """
 
 from __future__ import annotations
@@ -12,79 +17,73 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from pydantic import ValidationError
 
-from schemas.events import (
-    ChampionshipRegistered,
-    Event,
-    EventTooLarge,
-    FastestLapSet,
-    PoleAwarded,
-    RaceClassified,
-    StandingsAdjusted,
-    parse_event,
-)
-from schemas.loading import describe
 from services.cli.common import Json, RedisUrl, console, errors, fail, invalid, load_settings, redis_url, run
+from services.runtime.admission import Verdict, contract, judge, problems
 from services.runtime.redis import connect, entry
 from services.runtime.settings import Settings
 
 CHUNK = 500
-EVENT_TYPES = [m.model_fields["type"].default for m in (ChampionshipRegistered, RaceClassified, PoleAwarded,
-                                                         FastestLapSet, StandingsAdjusted)]
 
 
 def publish(
     file: Annotated[str, typer.Argument(help="JSON lines file, one event per line; '-' for stdin.", show_default=False)],
     skip_invalid: Annotated[bool, typer.Option("--skip-invalid", help="Publish the valid lines even if some are not.")] = False,
+    no_check: Annotated[bool, typer.Option(
+        "--no-check", help="Check the contracts only, not the registered rules (publish ahead of the rules).")] = False,
     url: RedisUrl = None,
     as_json: Json = False,
 ) -> None:
-    """Validate every line of a JSON lines file, then publish the events (pipelined XADDs)."""
+    """Check every line of a JSON lines file (contracts and registered rules), then publish the events."""
     try:
         text = sys.stdin.read() if file == "-" else Path(file).read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         fail(f"cannot read {file}: {exc}", 2)
-    valid, problems = validate_lines(text)
-    if problems and not skip_invalid:
-        invalid([*problems, f"nothing published: {len(problems)} problem(s); --skip-invalid publishes the valid lines"])
-    for line in problems:
-        errors.print(f"[yellow]skipped[/] {line}", highlight=False, soft_wrap=True)
+    numbers, verdicts = read_lines(text)
+    _refuse_unless_skipping(numbers, verdicts, skip_invalid, no_check)  # the contracts, before Redis is touched
     settings = load_settings(url)
     with redis_url(settings) as address:
-        ids = run(_publish(address, settings, [raw for raw, _ in valid]))
+        verdicts, ids = run(_check_and_publish(address, settings, numbers, verdicts, not no_check, skip_invalid))
+    skipped = problems(verdicts, _labels(numbers))
+    duplicates = [v.event.event_id for v in verdicts if v.duplicate_of]
     if as_json:
-        print(json.dumps({"published": len(ids), "stream": settings.events_stream, "ids": ids, "invalid": problems}))
+        print(json.dumps({"published": len(ids), "stream": settings.events_stream, "ids": ids, "invalid": skipped,
+                          "duplicates": duplicates}))
         return
+    for line in skipped:
+        errors.print(f"[yellow]skipped[/] {line}", highlight=False, soft_wrap=True)
     console.print(f"[green]published[/] {len(ids)} event(s) to {settings.events_stream}"
-                  + (f", skipped {len(problems)} invalid line(s)" if problems else ""))
+                  + (f", {len(duplicates)} already accepted (not published again)" if duplicates else "")
+                  + (f", skipped {len(skipped)} invalid line(s)" if skipped else ""), soft_wrap=True)
 
 
-def validate_lines(text: str) -> tuple[list[tuple[str, Event]], list[str]]:
-    """(raw line, event) for each valid non-blank line; 'line N: field: reason' for each problem."""
-    valid, problems = [], []
-    for number, line in enumerate(text.splitlines(), start=1):
-        raw = line.strip()
-        if not raw:
-            continue
-        try:
-            valid.append((raw, parse_event(raw)))
-        except ValidationError as exc:
-            problems += [f"line {number}: {_untagged(problem)}" for problem in describe(exc)]
-        except EventTooLarge as exc:
-            problems.append(f"line {number}: {exc}")
-    return valid, problems
+def read_lines(text: str) -> tuple[list[int], list[Verdict]]:
+    """The line number and the contract verdict of each non-blank line."""
+    numbered = [(n, line.strip()) for n, line in enumerate(text.splitlines(), start=1) if line.strip()]
+    return [n for n, _ in numbered], [contract(raw) for _, raw in numbered]
 
 
-def _untagged(problem: str) -> str:
-    """Drop the union tag pydantic puts first ("race.classified.payload..." -> "payload...")."""
-    return next((problem.removeprefix(f"{t}.") for t in EVENT_TYPES if problem.startswith(f"{t}.")), problem)
+def _labels(numbers: list[int]) -> list[str]:
+    return [f"line {n}: " for n in numbers]
 
 
-async def _publish(url: str, settings: Settings, lines: list[str]) -> list[str]:
+def _refuse_unless_skipping(numbers: list[int], verdicts: list[Verdict], skip_invalid: bool, no_check: bool) -> None:
+    found = problems(verdicts, _labels(numbers))
+    if found and not skip_invalid:
+        hint = "; --no-check publishes ahead of the rules" if any(v.rules_broken for v in verdicts) and not no_check else ""
+        invalid([*found, f"nothing published: {len(found)} problem(s); --skip-invalid publishes the valid lines{hint}"])
+
+
+async def _check_and_publish(url: str, settings: Settings, numbers: list[int], verdicts: list[Verdict], check: bool,
+                             skip_invalid: bool) -> tuple[list[Verdict], list[str]]:
+    """The verdicts (judged against the rules when `check`) and the stream ids of what was published."""
     client = connect(url, client_name="cli-publish")
     ids: list[str] = []
     try:
+        if check:
+            verdicts = await judge(client, verdicts, settings)
+            _refuse_unless_skipping(numbers, verdicts, skip_invalid, no_check=False)
+        lines = [v.raw for v in verdicts if v.to_publish]
         for start in range(0, len(lines), CHUNK):
             async with client.pipeline(transaction=False) as pipe:
                 for raw in lines[start:start + CHUNK]:
@@ -92,4 +91,4 @@ async def _publish(url: str, settings: Settings, lines: list[str]) -> list[str]:
                 ids += [i.decode() for i in await pipe.execute()]
     finally:
         await client.aclose()
-    return ids
+    return verdicts, ids
