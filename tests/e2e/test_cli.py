@@ -175,6 +175,12 @@ def test_table_json_matches_the_engine(redis_url, tmp_path, projector_thread):
     assert report["championship_id"] == "pccna-2024-sim" and report["changed"] is False
 
 
+def reading_changes(url: str) -> bool:
+    """Whether `standings tail` is connected and blocked reading the changes streams."""
+    with redis.Redis.from_url(url) as client:
+        return any(c.get("name") == "cli-tail" and c.get("cmd") == "xread" for c in client.client_list())
+
+
 def test_tail_prints_changes(redis_url, tmp_path, projector_thread):
     text, events = season_jsonl(races=1)
     (tmp_path / "season.jsonl").write_text(text)
@@ -182,9 +188,13 @@ def test_tail_prints_changes(redis_url, tmp_path, projector_thread):
         client.sadd(keys.CHAMPIONSHIPS_KEY, "pccna-2024-sim")
     tail = subprocess.Popen([sys.executable, "-m", "services.cli", "tail", "pccna-2024-sim", "--json", "--count", "2",
                              "--redis-url", redis_url], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    time.sleep(1.5)  # tail starts at the end of the changes stream
-    assert cli("publish", tmp_path / "season.jsonl", "--redis-url", redis_url).exit_code == 0
-    out, err = tail.communicate(timeout=30)
+    try:
+        wait_until(lambda: reading_changes(redis_url))  # tail starts at the end of the changes stream
+        assert cli("publish", tmp_path / "season.jsonl", "--redis-url", redis_url).exit_code == 0
+        out, err = tail.communicate(timeout=30)
+    finally:
+        tail.kill()
+        tail.wait()
     assert tail.returncode == 0, err
     records = [json.loads(line) for line in out.splitlines()]
     assert [r["type"] for r in records] == ["standings.changed"] * 2

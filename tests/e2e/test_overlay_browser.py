@@ -93,7 +93,10 @@ def browser(tmp_path: Path) -> Iterator[object]:
         driver.quit()
 
 
-def test_overlay_shows_the_new_order_within_a_second(pipeline: str, redis_url: str, browser, tmp_path) -> None:
+def test_overlay_shows_the_new_order_live(pipeline: str, redis_url: str, browser, tmp_path) -> None:
+    """The new order reaches the overlay's DOM without a reload. How fast is a benchmark's business
+    (bench/bench_gateway.py: XADD to the SSE client's change event); here the deadline only has to
+    hold on a loaded 2-core machine."""
     events = redis.Redis.from_url(redis_url)
     events.xadd("standings:events", entry(registered(rules_file("pccna-2024.yaml"), championship_id=CID).model_dump_json()))
     events.xadd("standings:events", entry(race("r01", 1, ["ann-lee", "bob-ray", "cy-fox", "dee-hill"])))
@@ -102,15 +105,9 @@ def test_overlay_shows_the_new_order_within_a_second(pipeline: str, redis_url: s
 
     # r01 25-20-17-14 + r02 14-17-25-20: cy-fox 42, ann-lee 39, bob-ray 37, dee-hill 34
     events.xadd("standings:events", entry(race("r02", 2, ["cy-fox", "dee-hill", "bob-ray", "ann-lee"])))
-    published = time.monotonic()
-    expected = ["cy-fox", "ann-lee", "bob-ray", "dee-hill"]
-    while rows(browser) != expected and time.monotonic() - published < 1.0:
-        time.sleep(0.01)
-    latency = time.monotonic() - published
-    assert rows(browser) == expected, f"overlay still shows {rows(browser)} 1 s after the XADD"
-    print(f"XADD race.classified -> new order in the overlay's DOM: {latency * 1000:.0f} ms")
-
-    time.sleep(0.9)  # let the FLIP animation settle before the screenshot
+    _wait(lambda: rows(browser) == ["cy-fox", "ann-lee", "bob-ray", "dee-hill"], "the new order in the overlay", tmp_path)
+    # the FLIP animation settles before the screenshot
+    _wait(lambda: browser.execute_script("return document.getAnimations().length === 0"), "the animations to end", tmp_path)
     artifacts = ROOT / "test-artifacts"
     artifacts.mkdir(exist_ok=True)
     browser.save_screenshot(str(artifacts / "overlay.png"))

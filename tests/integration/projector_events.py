@@ -11,7 +11,7 @@ import asyncio
 import json
 import random
 import time
-from collections.abc import Iterable
+from collections.abc import Awaitable, Callable, Iterable
 
 from redis.asyncio import Redis
 
@@ -138,15 +138,24 @@ async def group_state(client: Redis, settings: Settings) -> dict:
     return {"pending": None, "lag": None}
 
 
+async def until(condition: Callable[[], Awaitable[bool]], timeout: float = 30.0, every: float = 0.02) -> None:
+    """Until `condition()` holds; TimeoutError after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while not await condition():
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"condition {condition.__name__} not met within {timeout} s")
+        await asyncio.sleep(every)
+
+
 async def wait_drained(client: Redis, settings: Settings, timeout: float = 30.0) -> None:
     """Until every entry of the event stream was delivered to the group and acknowledged."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        state = await group_state(client, settings)
-        if state == {"pending": 0, "lag": 0}:
-            return
-        await asyncio.sleep(0.02)
-    raise TimeoutError(f"projector group not drained: {await group_state(client, settings)}")
+    async def drained() -> bool:
+        return await group_state(client, settings) == {"pending": 0, "lag": 0}
+
+    try:
+        await until(drained, timeout)
+    except TimeoutError:
+        raise TimeoutError(f"projector group not drained: {await group_state(client, settings)}") from None
 
 
 async def snapshot(client: Redis, cid: str) -> dict:

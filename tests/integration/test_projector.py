@@ -11,7 +11,7 @@ import json
 import random
 
 import pytest
-from projector_events import publish, race, registration, season, snapshot, wait_drained
+from projector_events import group_state, publish, race, registration, season, snapshot, until, wait_drained
 
 from schemas.standings import StandingsChanged
 from services.engine import Championship
@@ -214,7 +214,10 @@ async def test_results_published_before_their_registration_are_applied_once_it_a
     early = [race("cup", 1, 1), race("cup", 1, 2)]
     await publish(redis_client, s, early)
     async with projector_running(redis_url, s):
-        await asyncio.sleep(0.3)  # delivered, left pending: the championship is unknown yet
+        async def delivered_and_left_pending() -> bool:  # the championship is unknown yet
+            return (await group_state(redis_client, s)) == {"pending": 2, "lag": 0}
+
+        await until(delivered_and_left_pending)
         assert (await snapshot(redis_client, "cup"))["facts"] == {}
         await publish(redis_client, s, [registration("cup")])
         await wait_drained(redis_client, s)
