@@ -84,6 +84,22 @@ async def test_exactly_once_effect_under_redelivery(redis_url, redis_client):
     assert await redis_client.xlen(s.dead_letter_stream) == 0
 
 
+async def test_a_redelivered_event_is_judged_by_the_accepted_record_not_the_rules_of_today(redis_url, redis_client):
+    """Round 8 is accepted, then a rules revision shortens the season to 4 rounds. Redelivered
+    (a producer's retry), the round-8 race is a duplicate of what was accepted: acknowledged, no
+    change. Judged afresh it would break today's rules and end as a dead letter after its retries."""
+    s = settings_for(redis_url, claim_idle_ms=100, max_deliveries=2)
+    late = race("cup", 8, 1)
+    await project(redis_client, s, [registration("cup"), late, registration("cup", revision=2, rounds=4)])
+    before = await snapshot(redis_client, "cup")
+    assert late["event_id"].encode() in before["accepted"]
+
+    await project(redis_client, s, [late])
+
+    assert await snapshot(redis_client, "cup") == before
+    assert await redis_client.xlen(s.dead_letter_stream) == 0
+
+
 async def test_a_later_revision_wins_whatever_the_arrival_order(redis_url, redis_client):
     s = settings_for(redis_url)
     reg, rev1, rev2 = registration("cup"), race("cup", 1, 1, revision=1), race("cup", 1, 1, revision=2)
