@@ -159,9 +159,11 @@ async def wait_drained(client: Redis, settings: Settings, timeout: float = 30.0)
 
 
 async def snapshot(client: Redis, cid: str) -> dict:
-    """What the projection holds for `cid`: tables (bytes), version, facts, accepted record, changes records."""
+    """What the projection holds for `cid`: every key but the stamp (a random token per write):
+    tables (bytes), version, facts, accepted record, changes records, and its place in the index."""
     changes = await client.xrange(keys.changes_stream(cid))
     return {
+        "listed": await client.sismember(keys.CHAMPIONSHIPS_KEY, cid),
         "tables": await client.hgetall(keys.tables_key(cid)),
         "facts": await client.hgetall(keys.facts_key(cid)),
         "accepted": await client.hgetall(keys.accepted_key(cid)),
