@@ -1,0 +1,208 @@
+"""The Al Kamel importer over the three real files (tests/fixtures/alkamel/, byte for byte as published)
+and malformed variants of them: rows, statuses, classes, car numbers, drivers, fastest laps, the
+events produced, and the exact problem messages (line and column)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from schemas.events import parse_event
+from schemas.loading import load_rules
+from services.importers import alkamel, batch
+from services.importers.cells import Gap
+from services.importers.classification import DraftError
+from services.importers.mapping import Mapping, load_mapping
+
+FIXTURES = Path(__file__).parents[1] / "fixtures" / "alkamel"
+ELMS = FIXTURES / "elms-2014-silverstone-race-classification.csv"
+GR_BY_CLASS = FIXTURES / "grcup-2025-indianapolis-race1-results-by-class-official.csv"
+GR_OVERALL = FIXTURES / "grcup-2025-indianapolis-race1-results-official.csv"
+WHEN = "2025-06-14T20:00:00Z"
+
+
+def elms_race(mapping: Mapping | None = None) -> batch.Race:
+    rules = load_rules(FIXTURES / "elms-2014-rules.yaml")
+    return batch.race_of(rules, "elms-2014", "silverstone", None, mapping or load_mapping(FIXTURES / "elms-2014-mapping.yaml"))
+
+
+def gr_race() -> batch.Race:
+    return batch.race_of(load_rules(FIXTURES / "grcup-2025-rules.yaml"), "gr-2025", "indy-1", None, Mapping())
+
+
+def drafts(data: bytes, race: batch.Race, session: str = "race", provisional: bool = False):
+    return batch.drafts(batch.Source("file.csv", data, session, provisional, WHEN), race)
+
+
+def problems(data: bytes, race: batch.Race | None = None) -> list[str]:
+    with pytest.raises(DraftError) as caught:
+        drafts(data, race or elms_race())
+    return caught.value.problems
+
+
+# --- the real files, read -------------------------------------------------------
+
+
+def test_the_fixtures_are_the_real_files_byte_for_byte():
+    for path in (ELMS, GR_BY_CLASS, GR_OVERALL):
+        data = path.read_bytes()
+        assert data.startswith(b"\xef\xbb\xbf")  # UTF-8 BOM
+    assert b"\r\n" not in ELMS.read_bytes() and GR_OVERALL.read_bytes().count(b"\r\n") == 30
+
+
+def test_elms_rows_statuses_classes_drivers_and_times():
+    sheet = alkamel.read(ELMS.read_bytes())
+    assert len(sheet.rows) == 38 and not sheet.problems
+    assert [r.position for r in sheet.rows] == list(range(1, 39))
+    statuses = [r.status for r in sheet.rows]
+    assert statuses.count("classified") == 35 and statuses[35:] == ["not_classified", "not_classified", "dns"]
+    classes = [r.class_name for r in sheet.rows]
+    assert {c: classes.count(c) for c in set(classes)} == {"LMP2": 11, "LMGTE": 13, "GTC": 14}
+    assert all(r.class_position is None for r in sheet.rows)  # no PIC column
+    first, sixth, twentieth, last = sheet.rows[0], sheet.rows[5], sheet.rows[19], sheet.rows[37]
+    assert first.line == 2 and first.car_number == "46" and first.team == "Thiriet By TDS Racing"
+    assert [d.name for d in first.drivers] == ["Pierre THIRIET", "Ludovic BADEY", "Tristan GOMMENDY"]
+    assert [d.name for d in sixth.drivers][1] == "Anthony WELLS"  # trailing space in the file
+    assert [d.name for d in twentieth.drivers] == ["François PERRODO", "Sébastien CRUBILÉ", "Emmanuel COLLARD"]
+    assert first.total_ms == 4 * 3_600_000 + 29_711 and first.best_lap_ms == 111_631 and first.best_lap_kph == 190.0
+    assert first.gap_first is None and first.gap_previous is None  # the leader
+    assert sixth.gap_first == Gap(ms=60_569) and sixth.gap_previous == Gap(ms=5_501)  # 1'00.569
+    assert sheet.rows[8].gap_first == Gap(laps=6) and sheet.rows[8].gap_previous == Gap(ms=92_348)  # 6 Laps / 1'32.348
+    assert sheet.rows[10].gap_previous == Gap(laps=1)  # "1 Laps"
+    assert last.car_number == "71" and last.laps == 0 and last.total_ms is None and last.best_lap_ms is None
+    assert last.gap_first == Gap(laps=118)
+
+
+def test_grcup_by_class_rows_pic_and_leading_zeros():
+    sheet = alkamel.read(GR_BY_CLASS.read_bytes())
+    assert len(sheet.rows) == 29 and not sheet.problems
+    assert {r.class_name for r in sheet.rows} == {"Am"}
+    assert all(r.status == "classified" for r in sheet.rows)  # no STATUS column
+    assert [r.class_position for r in sheet.rows] == list(range(1, 30))
+    numbers = [r.car_number for r in sheet.rows]
+    assert "03" in numbers and "021" in numbers and "3" in numbers and "21" in numbers
+    by_number = {r.car_number: r for r in sheet.rows}
+    assert by_number["8"].gap_first == Gap(ms=108_578)  # +1'48.578
+    assert by_number["2"].gap_first == Gap(ms=170) and by_number["55"].total_ms == 46 * 60_000 + 41_553
+    last = sheet.rows[-1]
+    assert (last.car_number, last.laps, last.best_lap_number, last.best_lap_ms) == ("86", 1, 0, None)
+    assert [d.name for d in by_number["03"].drivers] == ["Karl Forman"]
+
+
+def test_grcup_overall_rows_first_and_second_names_and_other_gap_notation():
+    sheet = alkamel.read(GR_OVERALL.read_bytes())
+    assert len(sheet.rows) == 29 and not sheet.problems
+    by_number = {r.car_number: r for r in sheet.rows}
+    assert [d.name for d in by_number["55"].drivers] == ["Spike Kohlbecker"]
+    assert by_number["55"].gap_first is None  # "-"
+    assert by_number["8"].gap_first == Gap(ms=108_578)  # +1:48.578
+    assert by_number["57"].gap_first == Gap(laps=1)  # "1 Lap"
+    assert by_number["021"].position == 16 and by_number["021"].class_position is None
+
+
+# --- the events -------------------------------------------------------------------
+
+
+def test_elms_events_race_classified_and_a_fastest_lap_per_class():
+    made = drafts(ELMS.read_bytes(), elms_race())
+    assert [d.type for d in made] == ["race.classified"] + ["fastest_lap.set"] * 3
+    race = made[0].payload
+    assert (race["round"], race["race_id"], race["provisional"], len(race["entries"])) == (1, "silverstone", False, 38)
+    cars = {e["car_number"]: e for e in race["entries"]}
+    assert cars["46"]["team_id"] == "tds-racing"  # mapping: teams
+    assert cars["46"]["driver_id"] == "pierre-thiriet" and [c["driver_id"] for c in cars["46"]["co_drivers"]] == [
+        "ludovic-badey", "tristan-gommendy"]
+    assert cars["82"]["co_drivers"][0] == {"driver_id": "sebastien-crubile", "name": "Sébastien CRUBILÉ"}
+    assert cars["56"]["driver_id"] == "alexander-talkanitsa-jr"  # mapping: drivers
+    assert cars["55"]["class_id"] == "gte" and cars["55"]["class_position"] == 1  # mapping: LMGTE -> gte
+    assert cars["96"]["guest"] is True and cars["96"]["class_position"] == 1  # first GTC, overall 17th
+    assert cars["24"]["class_position"] == 7 and cars["50"]["class_position"] == 9  # LMP2 between GTE cars
+    assert (cars["38"]["status"], cars["29"]["status"], cars["71"]["status"]) == ("not_classified", "not_classified", "dns")
+    fastest = {d.payload["class_id"]: (d.payload["car_number"], d.payload["driver_id"]) for d in made[1:]}
+    assert fastest == {"lmp2": ("48", "rodolfo-gonzalez"), "gte": ("55", "duncan-cameron"), "gtc": ("63", "mads-rasmussen")}
+
+
+def test_both_grcup_layouts_state_the_same_events():
+    by_class, overall = drafts(GR_BY_CLASS.read_bytes(), gr_race()), drafts(GR_OVERALL.read_bytes(), gr_race())
+    assert [d.digest for d in by_class] == [d.digest for d in overall]
+    race, fastest = overall
+    assert [e["car_number"] for e in race.payload["entries"]][14:16] == ["03", "021"]
+    assert race.payload["entries"][0] == {
+        "car_number": "55", "driver_id": "spike-kohlbecker", "driver_name": "Spike Kohlbecker", "co_drivers": [],
+        "team_id": "rva-graphics-motorsports-by-speed-syndicate", "team_name": "RVA Graphics Motorsports by Speed Syndicate",
+        "class_id": "am", "position": 1, "class_position": 1, "status": "classified", "laps": 26, "laps_led": 0,
+        "guest": False, "dead_heat": False}
+    assert fastest.payload == {"race_id": "indy-1", "round": 2, "class_id": "am", "car_number": "55",
+                               "driver_id": "spike-kohlbecker"}
+
+
+def test_a_qualifying_file_gives_a_pole_per_class():
+    made = drafts(ELMS.read_bytes(), elms_race(), session="qualifying")
+    assert {d.type for d in made} == {"pole.awarded"}
+    assert {d.payload["class_id"]: d.payload["car_number"] for d in made} == {"lmp2": "46", "gte": "55", "gtc": "96"}
+    assert [d.fact for d in made] == ["pole:silverstone:lmp2", "pole:silverstone:gte", "pole:silverstone:gtc"]
+
+
+def test_the_drafts_are_valid_events():
+    for draft in drafts(ELMS.read_bytes(), elms_race(), provisional=True):
+        event = parse_event({"event_id": "x", "type": draft.type, "championship_id": "elms-2014", "occurred_at": WHEN,
+                             "payload": {**draft.payload, "revision": 1}})
+        assert event.payload.model_dump(mode="json", exclude={"revision"}) == draft.payload
+    assert drafts(ELMS.read_bytes(), elms_race(), provisional=True)[0].label == "silverstone:race-provisional"
+
+
+# --- malformed variants: every problem, with its line and column -----------------
+
+
+def test_a_missing_column_is_named():
+    data = ELMS.read_bytes().replace(b"POSITION;NUMBER;", b"POSITION;NUM;")
+    assert problems(data) == ["file.csv: line 1: no column NUMBER in the header (is it a classification file?)"]
+
+
+def test_a_bad_number_a_bad_time_an_unknown_status_and_an_unknown_class_are_all_reported():
+    data = (ELMS.read_bytes().replace(b"Classified;118;4:00'44.099", b"Classified;11x;4:00'44.099")
+            .replace(b"Classified;118;4:01'24.779", b"Running late;118;4:01'24.779")
+            .replace(b"1'51.920", b"1'5x.920")
+            .replace(b";LMGTE;;;Classified;112;4:02'14.857", b";GT9;;;Classified;112;4:02'14.857"))
+    assert problems(data) == [
+        "file.csv: line 3: FL_TIME: \"1'5x.920\" is not a time (ss.fff, m'ss.fff, m:ss.fff or h:mm:ss.fff)",
+        "file.csv: line 5: LAPS: '11x' is not a whole number",
+        "file.csv: line 6: STATUS: unknown status 'Running late' "
+        "(known: Classified, Not classified, Not started, Retired, DNF, Disqualified, DSQ, Excluded)",
+        "file.csv: line 10: CLASS: unknown class 'GT9' (known: lmp2, gte, gtc); map it under classes: in the mapping file",
+    ]
+
+
+def test_a_class_unknown_without_the_mapping():
+    data = ELMS.read_bytes()
+    found = problems(data, elms_race(Mapping()))
+    assert len(found) == 13 and found[0] == (
+        "file.csv: line 10: CLASS: unknown class 'LMGTE' (known: lmp2, gte, gtc); map it under classes: in the mapping file")
+
+
+def test_a_bad_position_and_a_car_without_drivers():
+    data = (GR_OVERALL.read_bytes().replace(b"\r\n3;13;Classified", b"\r\n0;13;Classified")
+            .replace(b";Lucas;Weisenberg;", b";;;"))
+    assert problems(data, gr_race()) == [
+        "file.csv: line 4: POSITION: '0' is not a position",
+        "file.csv: line 5: DRIVER: no driver for car #46; name one in the file or under cars: in the mapping file",
+    ]
+
+
+def test_contract_problems_name_the_line_of_the_car():
+    twice = ELMS.read_bytes().replace(b"\n2;34;", b"\n2;46;")
+    assert problems(twice) == ["file.csv: line 3: entries.1.car_number: #46 appears twice"]
+    shared = ELMS.read_bytes().replace(b"\n2;34;", b"\n1;34;")
+    assert problems(shared) == [
+        "file.csv: line 3: entries.1.position: 1 is held by two cars (#46, #34); mark both dead_heat to share it"]
+
+
+def test_not_a_classification():
+    with pytest.raises(DraftError) as caught:
+        drafts(b"\xef\xbb\xbfNUMBER;LAP_NUMBER;LAP_TIME;\r\n7;1;1:40.1;\r\n", gr_race())
+    assert caught.value.problems == [
+        "file.csv: line 1: no column POSITION or POS in the header (is it a classification file?)"]
+    with pytest.raises(DraftError) as caught:
+        drafts(b"", gr_race())
+    assert caught.value.problems == ["file.csv: the file is empty"]
