@@ -1,4 +1,4 @@
-"""Regenerate the JSON Schema documents in schemas/json/ from the models (`python -m schemas`)."""
+"""Regenerate the JSON Schema documents in schemas/json/ and schemas/asyncapi.yaml from the models (`python -m schemas`)."""
 
 from schemas.documents import write_documents
 

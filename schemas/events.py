@@ -13,6 +13,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationInfo, field_validator, model_validator
 
+from schemas import examples
 from schemas.rules import Name, Rules, SessionType, Slug, Status, Track
 
 # Refused before parsing: the largest real classification (a 24-hour race, ~150 cars) is ~100 KB.
@@ -21,7 +22,12 @@ MAX_EVENT_BYTES = 512 * 1024
 EARLIEST = datetime(1900, 1, 1, tzinfo=UTC)
 LATEST = datetime(2200, 1, 1, tzinfo=UTC)
 
-ChampionshipId = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]{0,62}$", description="e.g. 'pccna-2024'.")]
+ChampionshipId = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]{0,62}$", description="e.g. 'pccna-2024'.",
+                                      examples=["pccna-2024"])]
+# What `occurred_at` must look like, for JSON Schema validators that do not check `format`: an RFC 3339
+# date-time whose year is in 1900-2199 and which ends with its offset (the model refuses a naive time).
+OCCURRED_AT_PATTERN = (r"^(19|2[01])[0-9]{2}-[0-9]{2}-[0-9]{2}[Tt ][0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]+)?)?"
+                       r"([Zz]|[+-][0-9]{2}:[0-9]{2})$")
 Revision = Annotated[int, Field(ge=1, description="A later revision of the same fact replaces the earlier one.")]
 
 
@@ -36,15 +42,29 @@ class EventTooLarge(ValueError):
 
 
 class Envelope(_Strict):
-    event_id: str = Field(min_length=1, max_length=128, description="Unique id; the idempotency key.")
+    event_id: str = Field(
+        min_length=1, max_length=128, examples=["pccna-2024:r01:classification:r2"],
+        description="Unique id; the idempotency key. The same id with other content is refused as a conflict: "
+        "publish a correction under a new event_id with a higher revision.")
     schema_version: int = Field(
         1, ge=1, le=1, description="Payload schema version. 1 is the only one so far; a newer one is refused, "
         "so a producer cannot get ahead of the consumers (old versions will be upcast on read)."
     )
     championship_id: ChampionshipId
     # strict=False: JSON has no datetime type, so the ISO 8601 text is parsed (strictly, with a timezone).
-    occurred_at: datetime = Field(strict=False, description="When it happened on track or in race control "
-                                  "(ISO 8601 with a timezone, e.g. 2024-05-05T17:30:00Z; years 1900-2199).")
+    occurred_at: datetime = Field(
+        strict=False, examples=["2024-05-05T17:30:00Z", "2024-05-05T13:30:00-04:00"],
+        json_schema_extra={"pattern": OCCURRED_AT_PATTERN},
+        description="When it happened on track or in race control: an RFC 3339 date-time with its offset "
+        "(Z or +hh:mm/-hh:mm), e.g. 2024-05-05T17:30:00Z; a time without one is refused. Years 1900-2199.")
+
+    @field_validator("occurred_at", mode="before")
+    @classmethod
+    def _text_not_a_number(cls, value: object) -> object:
+        # Lax parsing would read a number as Unix seconds: the contract is text, as the JSON Schema says.
+        if isinstance(value, int | float):
+            raise ValueError("must be a string: an RFC 3339 date-time with a timezone, e.g. 2024-05-05T17:30:00Z")
+        return value
 
     @field_validator("occurred_at")
     @classmethod
@@ -178,26 +198,36 @@ class Adjustment(_Strict):
 
 
 class ChampionshipRegistered(Envelope):
+    model_config = ConfigDict(json_schema_extra={"examples": [examples.REGISTERED]})
+
     type: Literal["championship.registered"] = "championship.registered"
     payload: Registration
 
 
 class RaceClassified(Envelope):
+    model_config = ConfigDict(json_schema_extra={"examples": [examples.RACE]})
+
     type: Literal["race.classified"] = "race.classified"
     payload: RaceClassification
 
 
 class PoleAwarded(Envelope):
+    model_config = ConfigDict(json_schema_extra={"examples": [examples.POLE]})
+
     type: Literal["pole.awarded"] = "pole.awarded"
     payload: ClassAward
 
 
 class FastestLapSet(Envelope):
+    model_config = ConfigDict(json_schema_extra={"examples": [examples.FASTEST_LAP]})
+
     type: Literal["fastest_lap.set"] = "fastest_lap.set"
     payload: ClassAward
 
 
 class StandingsAdjusted(Envelope):
+    model_config = ConfigDict(json_schema_extra={"examples": [examples.ADJUSTED]})
+
     type: Literal["standings.adjusted"] = "standings.adjusted"
     payload: Adjustment
 

@@ -12,6 +12,8 @@ from typing import Annotated, Literal, NamedTuple
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
+from schemas import examples
+
 Slug = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")]
 # Bounds that keep every total finite (and JSON-representable) whatever the season's length.
 Points = Annotated[float, Field(ge=0, le=100_000)]
@@ -120,6 +122,8 @@ class ClassDef(_Strict):
 
 class Rules(_Strict):
     """A championship's scoring rules. A later revision replaces the whole document."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [examples.RULES]})
 
     name: Name = Field(description="Championship name.")
     season: int = Field(ge=1900, le=2200)

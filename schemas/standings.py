@@ -17,6 +17,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from schemas import examples
 from schemas.events import Envelope
 from schemas.rules import Status
 
@@ -118,6 +119,8 @@ CHANGED_SCHEMA_VERSION = 2
 
 
 class StandingsChanged(Envelope):
+    model_config = ConfigDict(json_schema_extra={"examples": [examples.STANDINGS_CHANGED]})
+
     type: Literal["standings.changed"] = "standings.changed"
     schema_version: Literal[2] = Field(
         CHANGED_SCHEMA_VERSION, description="2: compact, the diff only. Records of version 1 (written before) also "
