@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from services.cli import demo, ingest, ops, register, system, views
+from services.cli.importing import app as importing
 
 app = typer.Typer(
     name="standings",
@@ -22,6 +23,7 @@ app.command(rich_help_panel="Run")(system.gateway)
 app.command(rich_help_panel="Run")(system.notifier)
 app.command(rich_help_panel="Feed")(register.register)
 app.command(rich_help_panel="Feed")(ingest.publish)
+app.add_typer(importing, name="import", rich_help_panel="Feed")
 app.command(rich_help_panel="Read")(views.table)
 app.command(rich_help_panel="Read")(views.tail)
 app.command(rich_help_panel="Operate")(ops.rebuild)
