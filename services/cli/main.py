@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from services.cli import demo, ingest, ops, register, system, views
+from services.cli import demo, ingest, notifier_ops, ops, register, system, views
 from services.cli.importing import app as importing
 
 app = typer.Typer(
@@ -20,7 +20,7 @@ app.command(rich_help_panel="Run")(system.up)
 app.command(rich_help_panel="Run")(demo.demo)
 app.command(rich_help_panel="Run")(system.projector)
 app.command(rich_help_panel="Run")(system.gateway)
-app.command(rich_help_panel="Run")(system.notifier)
+app.add_typer(notifier_ops.app, name="notifier", rich_help_panel="Run")
 app.command(rich_help_panel="Feed")(register.register)
 app.command(rich_help_panel="Feed")(ingest.publish)
 app.add_typer(importing, name="import", rich_help_panel="Feed")
