@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from services.cli import demo, ingest, notifier_ops, ops, register, system, views
+from services.cli.acl import acl
 from services.cli.importing import app as importing
 
 app = typer.Typer(
@@ -28,6 +29,7 @@ app.command(rich_help_panel="Read")(views.table)
 app.command(rich_help_panel="Read")(views.tail)
 app.command(rich_help_panel="Operate")(ops.rebuild)
 app.add_typer(ops.dead_letters, name="dead-letters", rich_help_panel="Operate")
+app.command(rich_help_panel="Operate")(acl)
 
 if __name__ == "__main__":
     app()

@@ -24,6 +24,7 @@ from services.cli.common import RedisUrl, advertise, console, fail, load_setting
 from services.cli.supervisor import in_turn, listen, supervise
 from services.runtime import keys
 from services.runtime.embedded import embedded_server, keep_running
+from services.runtime.redaction import redact
 from services.runtime.server import RedisProcess
 from services.runtime.settings import Settings
 
@@ -45,7 +46,7 @@ def banner(settings: Settings) -> None:
         known = sorted(c.decode() for c in client.smembers(keys.CHAMPIONSHIPS_KEY))
     urls = gateway_urls(settings)
     say = partial(console.print, soft_wrap=True, highlight=False)  # URLs stay whole, to copy
-    say(f"[bold green]standings is up[/] · gateway {urls['gateway']} · Redis {settings.redis_url}")
+    say(f"[bold green]standings is up[/] · gateway {urls['gateway']} · Redis {redact(settings.redis_url)}")
     say(f"  API docs:  {urls['docs']}")
     for cid in known[:5] or [None]:
         urls = gateway_urls(settings, cid)

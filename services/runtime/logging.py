@@ -16,6 +16,13 @@ by any structlog logger, carries it::
 or keep a bound logger with :func:`event_logger`. Stdlib records logged inside that block get the
 context too (the formatter merges the context variables of the logging thread).
 
+Secrets never reach a line: the formatter's last step before rendering is
+:func:`services.runtime.redaction.processor` (Redis passwords, webhook tokens, bearer tokens, the
+configured secrets: see :mod:`services.runtime.redaction`), for structlog and stdlib records alike.
+``configure_logging`` registers the secrets of its settings (the Redis password, the ingest tokens,
+the webhook URLs' tokens) with it. httpx and httpcore log every request URL at INFO (a Discord
+webhook's token is in its path): they are held at WARNING, and what they still log is redacted.
+
 Third-party loggers that install their own handlers are re-routed when ``configure_logging`` runs:
 FastStream's ``faststream`` logger (handler and ``propagate=False`` set at import) and uvicorn's.
 Two that appear later must be avoided by the caller: give a broker ``logger=structlog.get_logger(
@@ -26,11 +33,13 @@ run uvicorn with ``log_config=None``.
 from __future__ import annotations
 
 import logging
+import os
 import sys
 from typing import IO
 
 import structlog
 
+from services.runtime import redaction
 from services.runtime.settings import Settings
 
 _SHARED_PROCESSORS: list[structlog.typing.Processor] = [
@@ -43,6 +52,7 @@ _SHARED_PROCESSORS: list[structlog.typing.Processor] = [
 ]
 
 _ADOPTED_PREFIXES = frozenset({"faststream", "uvicorn"})
+QUIET_LOGGERS = ("httpx", "httpcore")  # request lines at INFO carry whole URLs: webhook tokens
 
 
 def _renderer(settings: Settings, stream: IO[str]) -> structlog.typing.Processor:
@@ -64,6 +74,7 @@ def configure_logging(settings: Settings, stream: IO[str] | None = None) -> None
         processors=[
             structlog.stdlib.ProcessorFormatter.remove_processors_meta,
             structlog.processors.format_exc_info,
+            redaction.processor,
             _renderer(settings, stream),
         ],
     )
@@ -73,6 +84,9 @@ def configure_logging(settings: Settings, stream: IO[str] | None = None) -> None
     root.handlers[:] = [handler]
     root.setLevel(settings.log_level)
     _adopt_third_party_loggers()
+    for name in QUIET_LOGGERS:
+        logging.getLogger(name).setLevel(max(logging.WARNING, logging.getLevelName(settings.log_level)))
+    register_secrets(settings)
     structlog.configure(
         processors=[
             structlog.stdlib.filter_by_level,
@@ -83,6 +97,38 @@ def configure_logging(settings: Settings, stream: IO[str] | None = None) -> None
         wrapper_class=structlog.stdlib.BoundLogger,
         cache_logger_on_first_use=True,
     )
+
+
+def register_secrets(settings: Settings) -> None:
+    """Mask the secrets `settings` hold in every line from now on (:func:`redaction.register_secret`).
+
+    The Redis password (from the URL, ``STANDINGS_REDIS_PASSWORD`` or its file), the producers'
+    ingest tokens (setting and file), and the tokens of the webhook URLs (the notifier's settings,
+    or ``STANDINGS_WEBHOOK_URLS`` when `settings` are the plain runtime ones).
+    """
+    from services.runtime.tokens import TokensError, parse_tokens
+
+    values: list[str] = []
+    if settings.redis_url:
+        values.extend(redaction.secrets_of([settings.redis_url]))
+    if settings.redis_password is not None:
+        values.append(settings.redis_password.get_secret_value())
+    texts = [settings.ingest_tokens.get_secret_value()]
+    if settings.ingest_tokens_file is not None:
+        try:
+            texts.append(settings.ingest_tokens_file.read_text())
+        except OSError:
+            pass  # reported where the file is used
+    for text in texts:
+        try:
+            values.extend(parse_tokens(text).values())
+        except TokensError:
+            values.extend(text.split())  # unparseable: mask every word of it
+    webhooks = getattr(settings, "webhook_urls", None)
+    if webhooks is None:
+        webhooks = [u.strip() for u in os.environ.get("STANDINGS_WEBHOOK_URLS", "").split(",") if u.strip()]
+    values.extend(redaction.secrets_of(webhooks))
+    redaction.register_secret(*values)
 
 
 def _adopt_third_party_loggers() -> None:

@@ -7,7 +7,16 @@ The Redis URL is also read from the conventional plain ``REDIS_URL``; when both 
 
 Guarantee: a ``Settings`` instance only exists with a ``redis_url`` that is ``None`` or starts
 with ``redis://`` / ``rediss://``; anything else raises ``pydantic.ValidationError`` whose
-message names the field ``redis_url``.
+message names the field ``redis_url`` (and shows the value redacted: no password).
+
+Credentials (an ACL user per service, see ``docs/operations.md``): the URL may carry them
+(``redis://projector:<password>@redis:6379/0``), or they come apart from it so that the URL holds
+no secret: ``STANDINGS_REDIS_USERNAME``, and ``STANDINGS_REDIS_PASSWORD`` or, better,
+``STANDINGS_REDIS_PASSWORD_FILE`` (a mounted Kubernetes or Compose secret; trailing whitespace
+is dropped). When given, they replace the URL's own, and ``redis_url`` is the URL with them
+(percent-encoded), so every client, broker and probe made from it authenticates. TLS:
+``rediss://host:6380/0?ssl_ca_certs=/path/ca.crt`` (``ssl_certfile``/``ssl_keyfile`` for client
+certificates, ``ssl_cert_reqs=none`` to skip verification: for tests only).
 """
 
 from __future__ import annotations
@@ -17,9 +26,12 @@ import socket
 from functools import cache
 from pathlib import Path
 from typing import Literal
+from urllib.parse import quote, urlsplit, urlunsplit
 
-from pydantic import AliasChoices, Field, SecretStr, field_validator
+from pydantic import AliasChoices, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from services.runtime.redaction import redact, register_secret
 
 REDIS_SCHEMES = ("redis://", "rediss://")
 LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
@@ -34,7 +46,8 @@ class Settings(BaseSettings):
     """All runtime settings; construct with keyword arguments to override the environment."""
 
     model_config = SettingsConfigDict(
-        env_prefix="STANDINGS_", extra="ignore", populate_by_name=True
+        env_prefix="STANDINGS_", extra="ignore", populate_by_name=True,
+        hide_input_in_errors=True,  # a rejected value may be a URL with a password in it
     )
 
     redis_url: str | None = Field(
@@ -42,6 +55,12 @@ class Settings(BaseSettings):
         validation_alias=AliasChoices("STANDINGS_REDIS_URL", "REDIS_URL"),
         description="redis:// or rediss:// URL; None starts the embedded server.",
     )
+    redis_username: str | None = Field(
+        None, description="ACL user name for redis_url (replaces the URL's); the services' users: `standings acl --help`.")
+    redis_password: SecretStr | None = Field(
+        None, description="Password for redis_url (replaces the URL's); prefer redis_password_file.")
+    redis_password_file: Path | None = Field(
+        None, description="File holding the Redis password (a mounted secret); wins over redis_password.")
     data_dir: Path = Field(Path(".data"), description="Embedded server's data folder.")
     events_stream: str = "standings:events"
     dead_letter_stream: str = "standings:dead-letters"
@@ -80,11 +99,33 @@ class Settings(BaseSettings):
         if value is None or (isinstance(value, str) and not value.strip()):
             return None
         if not isinstance(value, str) or not value.startswith(REDIS_SCHEMES):
+            shown = repr(redact(value)) if isinstance(value, str) else type(value).__name__
             raise ValueError(
-                f"redis_url must start with redis:// or rediss:// (got {value!r}); "
+                f"redis_url must start with redis:// or rediss:// (got {shown}); "
                 "leave REDIS_URL unset to use the embedded server"
             )
         return value
+
+    @field_validator("redis_username", "redis_password_file", mode="before")
+    @classmethod
+    def _empty_is_none(cls, value: object) -> object:
+        """An empty value (``STANDINGS_REDIS_USERNAME=``) means none."""
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @model_validator(mode="after")
+    def _credentials(self) -> Settings:
+        """Put the configured user name and password into ``redis_url``; mask the password in every output."""
+        password = self.redis_password.get_secret_value() if self.redis_password is not None else None
+        if self.redis_password_file is not None:
+            try:
+                password = self.redis_password_file.read_text().rstrip("\r\n")
+            except OSError as exc:
+                raise ValueError(f"redis_password_file: cannot read {self.redis_password_file}: {exc.strerror}") from None
+        if password:
+            register_secret(password)
+        if self.redis_url and (password is not None or self.redis_username):
+            self.redis_url = with_credentials(self.redis_url, self.redis_username, password)
+        return self
 
     @field_validator("ingest_tokens_file", mode="before")
     @classmethod
@@ -97,6 +138,18 @@ class Settings(BaseSettings):
     def _upper_level(cls, value: object) -> object:
         """Accept ``info`` as well as ``INFO``."""
         return value.upper() if isinstance(value, str) else value
+
+
+def with_credentials(url: str, username: str | None, password: str | None) -> str:
+    """``url`` with the user part ``username:password`` (each percent-encoded); None keeps the URL's own."""
+    parts = urlsplit(url)
+    user = username if username is not None else (parts.username or "")
+    if password is None:
+        password = parts.password
+    host = parts.netloc.rpartition("@")[2]
+    userinfo = quote(user, safe="") + (f":{quote(password, safe='')}" if password is not None else "")
+    netloc = f"{userinfo}@{host}" if userinfo else host
+    return urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment))
 
 
 @cache
