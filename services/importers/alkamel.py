@@ -103,8 +103,7 @@ def _row(line: int, raw: list[str], cols: Columns, problems: list[str]) -> Row |
     before = len(problems)
 
     def cell(what: str) -> str:
-        index = cols.at.get(what)
-        return raw[index].strip() if index is not None and index < len(raw) else ""
+        return _cell(raw, cols.at.get(what))
 
     def read_cell(what: str, reader):
         try:
@@ -136,9 +135,15 @@ def _row(line: int, raw: list[str], cols: Columns, problems: list[str]) -> Row |
     return row if len(problems) == before else None
 
 
+def _cell(raw: list[str], index: int | None) -> str:
+    """The cell's text, stripped (and unquoted: the files have no quoting, but an export through a spreadsheet may add it)."""
+    text = raw[index].strip() if index is not None and index < len(raw) else ""
+    return text[1:-1].replace('""', '"').strip() if len(text) >= 2 and text[0] == text[-1] == '"' else text
+
+
 def _drivers(raw: list[str], cols: Columns) -> tuple[Driver, ...]:
     def at(index: int | None) -> str:
-        return raw[index].strip() if index is not None and index < len(raw) else ""
+        return _cell(raw, index)
 
     found = [Driver(n) for n in (cells.name(part) for part in at(cols.joined_drivers).split("/")) if n]
     for slot in cols.drivers:

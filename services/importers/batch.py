@@ -3,7 +3,7 @@
 What a file is, when no option says: its name. Al Kamel names say the session and the stage
 (`03_Results_Race_Provisional.CSV`, `05_Results by Class_Qualifying_Official.CSV`): practice, grid,
 analysis, lap chart, sectors, speeds, pit stops, flags and weather files are no race or qualifying
-classification; otherwise "qualif" is a qualifying classification (its poles), and "provisional",
+classification; otherwise "qualif" or "pole" (Hyperpole) is a qualifying classification (its poles), and "provisional",
 "unofficial" or "preliminary" a provisional result, anything else an official one.
 """
 
@@ -19,9 +19,9 @@ from services.importers.classification import Context, Draft, DraftError, Sessio
 from services.importers.mapping import Mapping
 from services.importers.revisions import Published, Settled, settle
 
-_NOT_A_RESULT = re.compile(r"(?<![a-z])(practice|warm.?up|test|shakedown|grid|analysis|lap.?chart|sectors?|speeds?|"
+_NOT_A_RESULT = re.compile(r"(?<![a-z])(practice|fp\d|warm.?up|test|shakedown|grid|analysis|lap.?chart|sectors?|speeds?|"
                            r"pit|flags?|weather|time.?cards?|chronological|fastest|best)", re.IGNORECASE)
-_QUALIFYING = re.compile(r"qualif", re.IGNORECASE)
+_QUALIFYING = re.compile(r"qualif|pole", re.IGNORECASE)  # Qualifying, Hyperpole, Superpole
 _PROVISIONAL = re.compile(r"provisional|unofficial|preliminary", re.IGNORECASE)
 
 

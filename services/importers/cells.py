@@ -34,6 +34,7 @@ STATUSES: dict[str, Status] = {
     "disqualified": "dsq", "dsq": "dsq", "dq": "dsq",
     "excluded": "excluded", "exc": "excluded", "ex": "excluded",
 }
+DASHES = ("-", "–", "—")
 KNOWN_STATUSES = "Classified, Not classified, Not started, Retired, DNF, Disqualified, DSQ, Excluded"
 _LAPS = re.compile(r"^\+?\s*(\d+)\s*laps?$", re.IGNORECASE)
 _WHOLE = re.compile(r"^(\d+)(?:\.0+)?$")
@@ -51,8 +52,8 @@ def status(text: str) -> Status:
 
 
 def whole(text: str, what: str = "a whole number") -> int | None:
-    """`26`, `26.0`; None when empty."""
-    if not text:
+    """`26`, `26.0`; None when empty or `-`."""
+    if not text or text in DASHES:
         return None
     match = _WHOLE.match(text)
     if not match:
@@ -69,8 +70,9 @@ def position(text: str) -> int | None:
 
 
 def time_ms(text: str) -> int | None:
-    """`51.631`, `1'51.631`, `1:51.631`, `46:41.553`, `4:00'29.711`, `2:02:06.175` (a leading `+` is allowed)."""
-    if not text:
+    """`51.631`, `1'51.631`, `1:51.631`, `46:41.553`, `4:00'29.711`, `2:02:06.175` (a leading `+` is allowed);
+    None when empty, `-`, or a status word (`DNF`) in place of a time."""
+    if not text or text in DASHES or key(text) in STATUSES:
         return None
     parts = text.removeprefix("+").strip().replace("'", ":").replace("’", ":").replace(",", ".").split(":")
     whole_parts, seconds = parts[:-1], parts[-1]
@@ -86,8 +88,8 @@ def time_ms(text: str) -> int | None:
 
 
 def gap(text: str) -> Gap | None:
-    """`3.828`, `+0.170`, `+1'48.578`, `1 Lap`, `6 Laps`; None for the leader (empty or `-`)."""
-    if text in ("", "-"):
+    """`3.828`, `+0.170`, `+1'48.578`, `1 Lap`, `6 Laps`; None for the leader (empty or `-`) or a status word."""
+    if not text or text in DASHES or key(text) in STATUSES:
         return None
     if match := _LAPS.match(text):
         return Gap(laps=int(match.group(1)))
@@ -98,8 +100,8 @@ def gap(text: str) -> Gap | None:
 
 
 def decimal(text: str) -> float | None:
-    """`190.0` (a speed); None when empty."""
-    if not text:
+    """`190.0` (a speed); None when empty or `-`."""
+    if not text or text in DASHES:
         return None
     try:
         value = Decimal(text.replace(",", "."))

@@ -87,7 +87,7 @@ def _race(cars, mapping: Mapping, context: Context):
     in_class: dict[str, list] = {}
     for row, class_id, _, _ in sorted(cars, key=lambda car: car[0].position):
         in_class.setdefault(class_id, []).append(row.position)
-    entries = []
+    entries, shared = [], [row.position for row, *_ in cars]
     for row, class_id, crew, (team_id, team_name) in cars:
         derived = in_class[class_id].index(row.position) + 1  # a shared position shares the place
         entries.append({
@@ -95,7 +95,7 @@ def _race(cars, mapping: Mapping, context: Context):
             "co_drivers": [{"driver_id": m.id, "name": m.name} for m in crew[1:]],
             "team_id": team_id, "team_name": team_name, "class_id": class_id, "position": row.position,
             "class_position": row.class_position or derived, "status": row.status, "laps": row.laps,
-            "guest": row.car_number in mapping.guests,
+            "guest": row.car_number in mapping.guests, "dead_heat": shared.count(row.position) > 1,
         })
     stage = "provisional" if context.provisional else "result"
     payload = {"round": context.round, "race_id": context.race_id, "session_type": context.session_type,

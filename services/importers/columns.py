@@ -16,7 +16,7 @@ FIELDS: dict[str, tuple[str, ...]] = {
     "position": ("POSITION", "POS"),
     "class_position": ("PIC", "POS_IN_CLASS", "CLASS_POSITION", "CLASS_POS"),
     "number": ("NUMBER", "CAR_NUMBER", "NO"),
-    "class": ("CLASS", "CLASS_TYPE", "CATEGORY"),
+    "class": ("CLASS", "CLASS_TYPE", "CLASS_NAME", "CATEGORY"),
     "status": ("STATUS",),
     "laps": ("LAPS",),
     "total_time": ("TOTAL_TIME", "ELAPSED"),
@@ -63,7 +63,7 @@ class Columns:
 
 
 def columns(header: list[str]) -> Columns:
-    names = [cell.strip() for cell in header]
+    names = [cell.strip().strip('"').strip() for cell in header]
     upper = [n.upper() for n in names]
     found = Columns(names)
     for what, spellings in FIELDS.items():

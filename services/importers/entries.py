@@ -7,6 +7,7 @@ team ids are slugs of their names. Each failure is a problem naming the line and
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from schemas.rules import Rules
@@ -14,6 +15,11 @@ from services.importers.alkamel import Row
 from services.importers.cells import key, slug
 from services.importers.columns import Columns
 from services.importers.mapping import Mapping
+
+
+def _flat(text: str) -> str:
+    """`GTD PRO`, `gtd-pro`, `gtd_pro` -> `gtdpro`."""
+    return re.sub(r"[^a-z0-9]", "", slug(text))
 
 
 class RowError(ValueError):
@@ -46,9 +52,9 @@ class Resolver:
                 raise RowError(f"line {row.line}: {column}: {row.class_name!r} maps to {mapped!r}, "
                                f"which is not a class of the rules (known: {known})")
             return mapped
-        written, flat = key(row.class_name), slug(row.class_name).replace("-", "")
+        written, flat = key(row.class_name), _flat(row.class_name)
         for c in self.rules.classes:
-            if written in (key(c.id), key(c.name)) or c.id.replace("-", "") == flat:
+            if written in (key(c.id), key(c.name)) or flat in (_flat(c.id), _flat(c.name)):
                 return c.id
         raise RowError(f"line {row.line}: {column}: unknown class {row.class_name!r} (known: {known}); "
                        "map it under classes: in the mapping file")

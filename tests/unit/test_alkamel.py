@@ -193,9 +193,17 @@ def test_a_bad_position_and_a_car_without_drivers():
 def test_contract_problems_name_the_line_of_the_car():
     twice = ELMS.read_bytes().replace(b"\n2;34;", b"\n2;46;")
     assert problems(twice) == ["file.csv: line 3: entries.1.car_number: #46 appears twice"]
+    header = b"POSITION;NUMBER;TEAM;" + b"".join(b"DRIVER_%d;" % n for n in range(1, 11)) + b"CLASS;\n"
+    crowded = header + b"1;46;TDS;" + b"".join(b"Driver %c;" % c for c in b"ABCDEFGHIJ") + b"LMP2;\n"
+    assert problems(crowded) == [
+        "file.csv: line 2: entries.0.co_drivers: List should have at most 8 items after validation, not 9"]
+
+
+def test_cars_sharing_a_position_are_a_dead_heat():
     shared = ELMS.read_bytes().replace(b"\n2;34;", b"\n1;34;")
-    assert problems(shared) == [
-        "file.csv: line 3: entries.1.position: 1 is held by two cars (#46, #34); mark both dead_heat to share it"]
+    entries = drafts(shared, elms_race())[0].payload["entries"]
+    assert [(e["position"], e["class_position"], e["dead_heat"]) for e in entries[:3]] == [
+        (1, 1, True), (1, 1, True), (3, 3, False)]
 
 
 def test_not_a_classification():

@@ -137,6 +137,11 @@ def test_times(text, ms):
     assert cells.time_ms(text) == ms
 
 
+@pytest.mark.parametrize("text", ["", "-", "DNF", "Not started"])
+def test_no_time(text):
+    assert cells.time_ms(text) is None
+
+
 @pytest.mark.parametrize("text", ["1'5x.631", "1:75.000", "1:2:3:4.5", "abc", "1'"])
 def test_not_times(text):
     with pytest.raises(CellError, match="is not a time"):
@@ -145,7 +150,7 @@ def test_not_times(text):
 
 @pytest.mark.parametrize(("text", "value"), [
     ("", None), ("-", None), ("3.828", Gap(ms=3_828)), ("+1:48.578", Gap(ms=108_578)), ("1 Lap", Gap(laps=1)),
-    ("1 Laps", Gap(laps=1)), ("+2 Laps", Gap(laps=2)), ("118 Laps", Gap(laps=118)),
+    ("1 Laps", Gap(laps=1)), ("+2 Laps", Gap(laps=2)), ("118 Laps", Gap(laps=118)), ("DNF", None), ("—", None),
 ])
 def test_gaps(text, value):
     assert cells.gap(text) == value
@@ -187,3 +192,10 @@ def test_the_mapping_file(tmp_path: Path):
     path.write_text("classes: {LMGTE: gte}\ncars:\n  '03': {team_id: x}\nguests: ['96']\n")
     mapping = load_mapping(path)
     assert mapping.class_for("lmgte") == "gte" and mapping.cars["03"].team_id == "x" and mapping.guests == ["96"]
+
+
+def test_quoted_cells_and_class_names_spelt_otherwise():
+    text = '"POSITION";"NUMBER";"CLASS";"TEAM";"DRIVER_1";\n"1";"007";"GTD PRO";"Team ""A""";"Ann B";\n2;8;lmp-2;B;C D;\n'
+    race = drafts(text, rules(("gtd_pro", "GTD-Pro class"), ("lmp2", "LMP2")))[0]
+    assert [(e["car_number"], e["class_id"], e["team_name"]) for e in race.payload["entries"]] == [
+        ("007", "gtd_pro", 'Team "A"'), ("8", "lmp2", "B")]

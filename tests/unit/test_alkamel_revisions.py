@@ -82,8 +82,9 @@ def test_what_a_file_name_says():
     assert batch.session_of("03_Results_Race_Provisional.CSV") == "race"
     assert batch.session_of("05_Results by Class_Qualifying_Official.CSV") == "qualifying"
     assert batch.session_of("elms-2014-silverstone-race-classification.csv") == "race"
+    assert batch.session_of("03_Classification_Hyperpole.CSV") == "qualifying"
     for other in ("03_Results_Free Practice 1.CSV", "23_Analysis_Race.CSV", "12_Starting Grid.CSV", "25_FlagsAnalysis_Race.csv",
-                  "20_Pit Stops Time Cards_Race.csv", "Best Sectors_Race.csv", "Warm Up.csv"):
+                  "20_Pit Stops Time Cards_Race.csv", "Best Sectors_Race.csv", "Warm Up.csv", "03_Results_FP2.CSV"):
         assert batch.session_of(other) is None, other
     assert batch.provisional_of("03_Results_Race_Provisional.CSV") and batch.provisional_of("Results_Unofficial.csv")
     assert not batch.provisional_of("03_Results_Race_Official.CSV") and not batch.provisional_of("classification.csv")
