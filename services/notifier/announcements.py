@@ -14,6 +14,10 @@ table, in this order:
   the new leader). It needs the totals as they stood at the change: it is left out when the
   tables are not exact (read after a later change landed), rather than told wrong.
 
+Names are untrusted text: every name (competitor, class, table, championship) is `text.clean`ed
+(no control or bidi characters, no line breaks) and cut to `NAME_MAX` characters before it is
+put in a text. Escaping for a chat format is the formatter's job (`services.notifier.messages`).
+
 Guarantee: deterministic in its input (same event, tables and names: same list, same order),
 never raises on a valid `standings.changed` (unknown classes, tables or competitors fall back to
 their ids).
@@ -21,13 +25,15 @@ their ids).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field
 
 from schemas.rules import Rules
+from services.notifier.text import clean
 
 CLIMB = 3
 OVERALL = "overall"
+NAME_MAX = 100  # characters of one name in a text
 
 
 @dataclass(frozen=True)
@@ -51,7 +57,7 @@ class Announcement:
     version: int
     event_id: str
     kind: str  # clinched | leader | climb | first_points
-    text: str
+    text: str  # the summary, then the championship in brackets
     table: str  # "table_id/class_id"
     table_id: str
     class_id: str
@@ -60,9 +66,13 @@ class Announcement:
     from_position: int | None = None
     to_position: int | None = None
     points: float | int | None = None
+    summary: str = ""  # the text without the championship: a line of a digest
 
     def to_dict(self) -> dict:
-        return asdict(self)
+        """The fields of the JSON format (every field but `summary`)."""
+        out = asdict(self)
+        del out["summary"]
+        return out
 
 
 def ordinal(n: int) -> str:
@@ -73,9 +83,9 @@ def ordinal(n: int) -> str:
 def label(table: Mapping, names: Names) -> str:
     """'Pro' for the Pro drivers table, 'Pro Teams' for another table, 'ANDIAL Cup' across classes."""
     class_id = table["class_id"]
-    parts = [] if class_id == OVERALL else [names.classes.get(class_id, class_id)]
+    parts = [] if class_id == OVERALL else [clean(names.classes.get(class_id, class_id), NAME_MAX)]
     if table["table_id"] != "drivers" or not parts:
-        parts.append(table.get("name") or table["table_id"])
+        parts.append(clean(table.get("name") or table["table_id"], NAME_MAX))
     return " ".join(parts)
 
 
@@ -100,45 +110,39 @@ def _table_announcements(change: Mapping, diff: Mapping, table: Mapping, names: 
     named = {r["id"]: r["name"] for r in rows.values()} | {
         x["id"]: x["name"] for x in [*moves, *diff.get("points_gained", [])] if "name" in x}
     position = {r["id"]: r["position"] for r in rows.values()} | {m["id"]: m["to"] for m in moves}
-    what, champ = label(table, names), names.championship
+    what, champ = label(table, names), clean(names.championship, NAME_MAX) or change["championship_id"]
     drivers = table.get("kind", "drivers") == "drivers"
 
-    def make(kind: str, who: str, text: str, **extra) -> Announcement:
-        name = named.get(who, who)
+    def make(kind: str, who: str, text: Callable[[str], str], **extra) -> Announcement:
+        name = clean(named.get(who, who), NAME_MAX) or clean(who, NAME_MAX)
+        summary = text(name)  # a function, not str.format: a name or label with braces stays text
         return Announcement(change["championship_id"], change["payload"]["version"], change["event_id"], kind,
-                            text.format(name=name) + f" ({champ})", diff["table"], diff["table_id"],
-                            diff["class_id"], who, name, **extra)
+                            f"{summary} ({champ})", diff["table"], diff["table_id"], diff["class_id"], who, name,
+                            summary=summary, **extra)
 
     out: list[Announcement] = []
     clinched = diff.get("clinched")
     if clinched:
-        out.append(make("clinched", clinched, f"{{name}} clinches the {what} title",
+        out.append(make("clinched", clinched, lambda name: f"{name} clinches the {what} title",
                         to_position=position.get(clinched)))
     leader = (diff.get("leader_change") or {}).get("to")
     if leader and leader != clinched:
-        out.append(make("leader", leader, f"{{name}} takes the {what} lead", to_position=1,
+        out.append(make("leader", leader, lambda name: f"{name} takes the {what} lead", to_position=1,
                         from_position=moved_from.get(leader)))
     if not drivers:
         return out
     climbs = [m for m in moves if m.get("from") and m["from"] - m["to"] >= CLIMB]
     for m in sorted(climbs, key=lambda m: (m["to"] - m["from"], m["to"])):
         if m["id"] not in (leader, clinched):
-            out.append(make("climb", m["id"], f"{{name}} climbs from {ordinal(m['from'])} to {ordinal(m['to'])} "
-                            f"in the {what} standings", from_position=m["from"], to_position=m["to"]))
+            up = f"climbs from {ordinal(m['from'])} to {ordinal(m['to'])} in the {what} standings"
+            out.append(make("climb", m["id"], lambda name, up=up: f"{name} {up}",
+                            from_position=m["from"], to_position=m["to"]))
     new_table = all(m.get("from") is None for m in moves) and len(moves) == len(rows)
     if exact and table.get("races_held", 0) > 1 and not new_table:
         for gain in diff.get("points_gained", []):
             row = rows.get(gain["id"])
             if row and gain["points"] > 0 and abs(row["points"] - gain["points"]) < 1e-9 and gain["id"] != leader:
-                out.append(make("first_points", gain["id"], f"{{name}} scores first {what} points",
+                out.append(make("first_points", gain["id"], lambda name: f"{name} scores first {what} points",
                                 to_position=row["position"], points=gain["points"]))
     return out
 
-
-def body(announcement: Announcement, fmt: str) -> dict:
-    """The webhook's JSON body: `json` (every field), `discord` ({"content"}) or `slack` ({"text"})."""
-    if fmt == "discord":
-        return {"content": announcement.text}
-    if fmt == "slack":
-        return {"text": announcement.text}
-    return announcement.to_dict()

@@ -1,18 +1,19 @@
-"""The notifier service: a FastStream RedisBroker with two batch subscribers per championship.
+"""The notifier service: a FastStream RedisBroker with two batch subscribers per championship and sink.
 
 Championships are discovered from the `standings:championships` set, at start and then every
-`discovery_interval_s`. For each new one, `Discovery.refresh` creates the group
-`settings.notifier_group` on `standings:{cid}:changes` at id 0 with MKSTREAM (a group FastStream
-creates starts at `$` and would skip changes published before the first start), then starts,
-on the running broker:
+`discovery_interval_s`. For each new one, `Discovery.refresh` creates the missing consumer groups
+on `standings:{cid}:changes` (MKSTREAM), one per sink: `settings.notifier_group` (the log sink)
+and `<notifier_group>:<webhook_key(url)>` per webhook, at the position `services.notifier.groups`
+decides (a first deploy starts "now" by default), then starts, on the running broker, per group:
 
 - `changes`: XREADGROUP ">" as `settings.consumer_name`, `batch=True`, `max_records=notifier_batch_size`;
 - `claims`: XAUTOCLAIM as `<consumer_name>-claim`, `min_idle_time=claim_idle_ms`: changes left
   pending by a dead consumer (or by a failed batch); past `max_deliveries` they are dead-lettered.
 
-Ack policy: `AckPolicy.MANUAL`; `Notifier.handle` acknowledges each entry itself once its
-announcements were accepted or dead-lettered. One subscriber per championship stream keeps each
-championship in order and lets one slow webhook delay only its own championship's stream.
+Ack policy: `AckPolicy.MANUAL`; `Notifier.handle` acknowledges each entry in the sink's group
+once its message was accepted or dead-lettered. Each (championship, webhook) pair has its own
+group and subscribers, so each webhook gets each championship's changes in order, and a slow or
+dead webhook delays only itself (2 x (webhooks + 1) subscribers per championship).
 """
 
 from __future__ import annotations
@@ -27,12 +28,13 @@ from faststream import FastStream
 from faststream.redis import RedisBroker
 from redis.asyncio import Redis
 
-from services.notifier.handler import Notifier
+from services.notifier.groups import ensure_groups, since
+from services.notifier.handler import Notifier, Sink
 from services.notifier.settings import NotifierSettings
 from services.notifier.webhooks import redact
 from services.runtime import keys, read_model
 from services.runtime.broker import quiesce, redis_broker, stop_draining
-from services.runtime.redis import connect, ensure_group
+from services.runtime.redis import connect
 from services.runtime.streams import subscribe_group
 
 log = structlog.get_logger("standings.notifier")
@@ -44,14 +46,18 @@ class Discovery:
     def __init__(self, broker: RedisBroker, notifier: Notifier, settings: NotifierSettings) -> None:
         self.broker, self.notifier, self.settings = broker, notifier, settings
         self.known: set[str] = set()
+        self.since: str | None = None
 
     async def refresh(self) -> list[str]:
         """Subscribe to championships not seen before; returns their ids."""
+        if self.since is None:
+            self.since = await since(self.notifier.redis, self.settings)
         new = [cid for cid in await read_model.championship_ids(self.notifier.redis) if cid not in self.known]
         for cid in new:
             await self._subscribe(cid)
             self.known.add(cid)
-            log.info("watching championship", championship_id=cid, stream=keys.changes_stream(cid))
+            log.info("watching championship", championship_id=cid, stream=keys.changes_stream(cid),
+                     groups=[sink.group for sink in self.notifier.sinks])
         return new
 
     async def run(self) -> None:
@@ -64,16 +70,24 @@ class Discovery:
                 log.exception("championship discovery failed; retrying")
 
     async def _subscribe(self, cid: str) -> None:
-        s, stream = self.settings, keys.changes_stream(cid)
-        await ensure_group(self.notifier.redis, stream, s.notifier_group, "0")
+        s, stream, sinks = self.settings, keys.changes_stream(cid), self.notifier.sinks
+        created = await ensure_groups(self.notifier.redis, stream, s.notifier_group, [k.group for k in sinks], self.since)
+        for group in (g for g, new in created.items() if new):
+            log.info("consumer group created", championship_id=cid, group=group)
+        for sink in sinks:
+            await self._subscribe_sink(cid, stream, sink)
+
+    async def _subscribe_sink(self, cid: str, stream: str, sink: Sink) -> None:
+        s = self.settings
 
         async def handle(ids, entries, claimed: bool) -> None:
             consumer = f"{s.consumer_name}-claim" if claimed else s.consumer_name
-            await self.notifier.handle(stream, consumer, ids, entries, claimed=claimed)
+            await self.notifier.handle(stream, sink, consumer, ids, entries, claimed=claimed)
 
-        for sub in subscribe_group(self.broker, stream, s.notifier_group, s.consumer_name, handle,
+        title = f"notifier.{cid}.{sink.webhook.key if sink.webhook else 'log'}"
+        for sub in subscribe_group(self.broker, stream, sink.group, s.consumer_name, handle,
                                    max_records=s.notifier_batch_size, claim_idle_ms=s.claim_idle_ms,
-                                   title=f"notifier.{cid}", persistent=False):
+                                   title=title, persistent=False):
             await sub.start()
 
 
@@ -98,7 +112,7 @@ async def notifier_running(url: str, settings: NotifierSettings) -> AsyncIterato
     await discovery.refresh()
     task = asyncio.create_task(discovery.run())
     log.info("notifier started", consumer=settings.consumer_name, group=settings.notifier_group,
-             webhooks=len(settings.webhook_urls), format=settings.webhook_format)
+             webhooks=[w.name for w in notifier.webhooks], format=settings.webhook_format, since=discovery.since)
     try:
         yield notifier
     finally:
@@ -138,7 +152,9 @@ async def run_notifier(settings: NotifierSettings) -> None:
             await quiesce(broker)
         log.info("notifier starting", consumer=settings.consumer_name, group=settings.notifier_group,
                  webhooks=[redact(u) for u in settings.webhook_urls], format=settings.webhook_format,
-                 max_attempts=settings.webhook_max_attempts, dead_letters=settings.notifier_dead_letter_stream)
+                 max_attempts=settings.webhook_max_attempts, dead_letters=settings.notifier_dead_letter_stream,
+                 signed=bool(settings.webhook_secret.get_secret_value()), interval_s=settings.interval_s,
+                 start=settings.notifier_start)
         try:
             await app.run()
         finally:

@@ -1,42 +1,53 @@
-"""The notifier's handler: one batch of `standings:{cid}:changes` entries in, webhooks out.
+"""The notifier's handler: one batch of `standings:{cid}:changes` entries in, one message per change out.
 
-For each entry, in stream order:
+Every webhook has its own consumer group on every changes stream (`Sink`: group
+`<notifier_group>:<webhook_key(url)>`), so it reads, waits, retries and acknowledges on its own:
+a slow or dead webhook lags alone and never delays another. The group `<notifier_group>` itself
+is the log sink: it logs every announcement, dead-letters the entries no one can read, and marks
+where the notifier is on the stream (new webhooks start there, see `services.notifier.groups`).
+
+For each entry of a sink's batch, in stream order:
 
 1. read and validate it (`schemas.standings.read_changed`: a record of schema version 1 is
-   upcast); an unreadable entry, or one delivered more than `max_deliveries` times (a poison
-   entry that keeps crashing the handler), is dead-lettered;
-2. compare its `version` with the last version acknowledged for the championship
-   (`standings:{cid}:notifier:version`): a jump logs "version gap" with the missing versions;
-3. read the tables it names from the tables hash (one HMGET; a version-1 record carried them),
-   `announce()` it and POST every announcement to every webhook URL (URLs in parallel, each URL
-   in announcement order), retrying with backoff (`post_with_retries`); an announcement that
-   still fails is dead-lettered, and so are the rest of that change's announcements for that URL
-   (not attempted: the receiver is down, the stream must not wait on it);
-4. write the dead letters, then acknowledge the entry and record its version (one Lua script on
-   the championship's slot).
+   upcast); an unreadable entry is dead-lettered by the log sink (the webhook sinks skip it);
+   one delivered more than `max_deliveries` times to a sink (a poison entry that keeps crashing
+   the handler) is dead-lettered for that sink;
+2. compare its `version` with the last version the sink acknowledged for the championship
+   (`Sink.version_key`): a jump logs "version gap" with the missing versions;
+3. make the change's digest (`digest_of`: the tables it names are read with one HMGET, a
+   version-1 record carried them; `announce()`, then `messages.digest`), once per change for all
+   sinks (a small cache keyed by event id, so a lagging webhook gets the same words);
+4. the log sink logs it; a webhook sink sends it as one message (`render` in the webhook's
+   format, `Webhook.send`: rate limit, retries, signature) unless there is nothing to say, and
+   dead-letters it when it still fails;
+5. write the dead letters, then acknowledge the entry in the sink's group and record its version
+   (one Lua script on the championship's slot).
 
-Guarantees: an entry is acknowledged only after every announcement was accepted (2xx) or
-dead-lettered (at least once: a crash before the ack re-sends the change after a reclaim).
-While a batch is being worked on, its entries are kept claimed (`streams.kept_claimed`), so slow webhooks
-never make the claimer hand them out twice.
+Guarantees: an entry is acknowledged in a webhook's group only after its message was accepted
+(2xx) or dead-lettered; the entry is done when every group acknowledged it (at least once: a
+crash before the ack re-sends the change after a reclaim). Per webhook, changes are sent in
+stream order. While a batch is being worked on, its entries are kept claimed
+(`streams.kept_claimed`), so slow webhooks never make the claimer hand them out twice.
 Every log line carries `event_id` and `championship_id` (structlog contextvars).
 """
 
 from __future__ import annotations
 
-import asyncio
 import json
+from collections import OrderedDict
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import httpx
 import structlog
 from redis.asyncio import Redis
 
-from schemas.standings import read_changed
-from services.notifier.announcements import Announcement, announce, body, names_from_rules
-from services.notifier.dead_letters import notifier_dead_letter
+from schemas.standings import ChangeRecord, read_changed
+from services.notifier.announcements import announce, names_from_rules
+from services.notifier.dead_letters import BODY, CHANGE, ENTRY, get_dead_letters, notifier_dead_letter
+from services.notifier.messages import Digest, digest, render
 from services.notifier.settings import NotifierSettings
-from services.notifier.webhooks import post_with_retries, redact
+from services.notifier.webhooks import Webhook, encode, redact
 from services.runtime import keys, read_model
 from services.runtime.redis import entry_json
 from services.runtime.streams import delivery_counts, fields_json, kept_claimed
@@ -48,11 +59,40 @@ _ACK = """
 if tonumber(ARGV[3]) > tonumber(redis.call('GET', KEYS[2]) or '0') then redis.call('SET', KEYS[2], ARGV[3]) end
 return redis.call('XACK', KEYS[1], ARGV[1], ARGV[2])
 """
+DIGEST_CACHE = 256
 
 
-def version_key(cid: str) -> str:
-    """Last `standings.changed` version the notifier acknowledged for `cid` (same slot as its stream)."""
-    return keys.changes_stream(cid).removesuffix("changes") + "notifier:version"
+def version_key(cid: str, webhook: str | None = None) -> str:
+    """Last `standings.changed` version a sink acknowledged for `cid` (same slot as its stream)."""
+    base = keys.changes_stream(cid).removesuffix("changes") + "notifier:"
+    return base + (f"{webhook}:version" if webhook else "version")
+
+
+@dataclass(frozen=True)
+class Sink:
+    """Where one consumer group's changes go: a webhook, or the log (`webhook` None)."""
+
+    group: str
+    webhook: Webhook | None = None
+
+    @property
+    def name(self) -> str:
+        return self.webhook.name if self.webhook else "log"
+
+    def version_key(self, stream: str, cid: str | None) -> str:
+        if cid is None:
+            return stream + ":notifier:version"
+        return version_key(cid, self.webhook.key if self.webhook else None)
+
+
+@dataclass(frozen=True)
+class Redriven:
+    """What `Notifier.redrive` did with one dead letter: sent (and deleted), failed (kept) or skipped (kept)."""
+
+    id: str
+    outcome: str
+    detail: str = ""
+    url: str = ""
 
 
 class Notifier:
@@ -61,85 +101,157 @@ class Notifier:
     def __init__(self, redis: Redis, http: httpx.AsyncClient, settings: NotifierSettings) -> None:
         self.redis, self.http, self.settings = redis, http, settings
         self._ack = redis.register_script(_ACK)
+        self.webhooks = [Webhook(url, settings, http) for url in dict.fromkeys(settings.webhook_urls)]
+        self.log_sink = Sink(settings.notifier_group)
+        self.sinks = [self.log_sink, *(Sink(f"{settings.notifier_group}:{w.key}", w) for w in self.webhooks)]
+        self._digests: OrderedDict[str, Digest | None] = OrderedDict()
 
-    async def handle(self, stream: str, consumer: str, ids: Sequence[bytes], entries: Sequence[dict],
+    async def handle(self, stream: str, sink: Sink, consumer: str, ids: Sequence[bytes], entries: Sequence[dict],
                      *, claimed: bool = False) -> None:
-        """Handle one batch read by `consumer`; an unexpected error leaves the rest pending."""
-        s = self.settings
-        counts = await delivery_counts(self.redis, stream, s.notifier_group, ids) if claimed else {}
-        async with kept_claimed(self.redis, stream, s.notifier_group, consumer, ids, s.claim_idle_ms / 3000) as pending:
+        """Handle one batch read by `consumer` of `sink.group`; an unexpected error leaves the rest pending."""
+        counts = await delivery_counts(self.redis, stream, sink.group, ids) if claimed else {}
+        interval = self.settings.claim_idle_ms / 3000
+        async with kept_claimed(self.redis, stream, sink.group, consumer, ids, interval) as pending:
             for sid, fields in zip(ids, entries, strict=True):
                 try:
-                    await self.handle_entry(stream, sid, fields, counts.get(sid, 1))
+                    await self.handle_entry(stream, sink, sid, fields, counts.get(sid, 1))
                 except Exception:
                     log.exception("entry failed; it and the rest of the batch stay pending",
-                                  stream=stream, stream_id=sid.decode())
+                                  stream=stream, stream_id=sid.decode(), sink=sink.name)
                     return
                 pending.discard(sid)
 
-    async def handle_entry(self, stream: str, sid: bytes, fields: dict, delivered: int = 1) -> None:
+    async def handle_entry(self, stream: str, sink: Sink, sid: bytes, fields: dict, delivered: int = 1) -> None:
         s = self.settings
         try:
             raw = entry_json(fields)
             record = read_changed(raw)
         except (KeyError, ValueError) as exc:
             reason = "entry has no 'data' field" if isinstance(exc, KeyError) else f"invalid standings.changed: {exc}"
+            if sink.webhook is not None:  # the log sink dead-letters it, once
+                log.info("unreadable change skipped", stream=stream, stream_id=sid.decode(), sink=sink.name)
+                return await self._finish(stream, sink, sid, None, 0, [])
             log.warning("unreadable change dead-lettered", stream=stream, stream_id=sid.decode(), reason=reason[:300])
-            return await self._finish(stream, sid, None, 0, [notifier_dead_letter(
-                reason=reason[:2000], stream=stream, stream_id=sid, payload=fields_json(fields))])
+            return await self._finish(stream, sink, sid, None, 0, [notifier_dead_letter(
+                reason=reason[:2000], stream=stream, stream_id=sid, payload=fields_json(fields), payload_type=ENTRY,
+                group=sink.group)])
         change = record.event
         cid, version = change["championship_id"], record.version
         with structlog.contextvars.bound_contextvars(event_id=change["event_id"], championship_id=cid):
             if delivered > s.max_deliveries:
                 reason = f"delivered {delivered} times (max {s.max_deliveries})"
-                log.warning("dead-lettered", reason=reason, stream_id=sid.decode())
-                return await self._finish(stream, sid, cid, version, [notifier_dead_letter(
-                    reason=reason, stream=stream, stream_id=sid, payload=raw, event_id=change["event_id"],
-                    championship_id=cid, version=version)])
-            await self._check_version(cid, version)
-            [tabled] = await read_model.with_tables(self.redis, cid, [record])
-            registered = await read_model.registration(self.redis, cid)
-            names = names_from_rules(cid, registered.payload.rules if registered else None)
-            items = announce(change, tabled.tables, names, exact=tabled.exact)
-            if not s.webhook_urls:
-                for a in items:
-                    log.info("announcement (log only: no webhook URLs)", kind=a.kind, text=a.text)
-            results = await asyncio.gather(*(self._to_url(url, items, stream, sid) for url in s.webhook_urls))
-            await self._finish(stream, sid, cid, version, [d for dead in results for d in dead])
-            log.info("change handled", version=version, announcements=len(items), stream_id=sid.decode())
+                log.warning("dead-lettered", reason=reason, stream_id=sid.decode(), sink=sink.name)
+                return await self._finish(stream, sink, sid, cid, version, [self._letter(
+                    sink, reason=reason, stream=stream, stream_id=sid, payload=raw, payload_type=CHANGE,
+                    event_id=change["event_id"], championship_id=cid, version=version)])
+            await self._check_version(sink, cid, version)
+            found = await self.digest_of(record)
+            dead = await self._deliver(sink, found, stream, sid) if found else []
+            await self._finish(stream, sink, sid, cid, version, dead)
+            log.info("change handled", version=version, announcements=len(found.items) if found else 0,
+                     stream_id=sid.decode(), sink=sink.name)
 
-    async def _to_url(self, url: str, items: list[Announcement], stream: str, sid: bytes) -> list[dict]:
-        """POST `items` to `url` in order; returns the dead letters of those that failed."""
-        dead, down = [], ""
-        for index, a in enumerate(items):
-            payload = body(a, self.settings.webhook_format)
-            if not down:
-                headers = {"X-Standings-Announcement-Id": f"{a.event_id}#{index}"}
-                outcome = await post_with_retries(self.http, url, payload, self.settings, headers=headers)
-                if outcome.ok:
-                    log.info("announced", kind=a.kind, text=a.text, url=redact(url), attempts=outcome.attempts)
-                    continue
-                reason, down = outcome.reason, f"not attempted: {redact(url)} failed earlier in this change"
-            else:
-                reason = down
-            log.warning("announcement dead-lettered", kind=a.kind, url=redact(url), reason=reason)
-            dead.append(notifier_dead_letter(reason=reason, stream=stream, stream_id=sid, url=redact(url), kind=a.kind,
-                                           payload=json.dumps(payload), event_id=a.event_id,
-                                           championship_id=a.championship_id, version=a.version))
-        return dead
+    async def digest_of(self, record: ChangeRecord) -> Digest | None:
+        """The change's digest (None: nothing to announce); cached per event id for the other sinks."""
+        change = record.event
+        event_id = change["event_id"]
+        if event_id in self._digests:
+            self._digests.move_to_end(event_id)
+            return self._digests[event_id]
+        cid = change["championship_id"]
+        [tabled] = await read_model.with_tables(self.redis, cid, [record])
+        registered = await read_model.registration(self.redis, cid)
+        names = names_from_rules(cid, registered.payload.rules if registered else None)
+        found = digest(announce(change, tabled.tables, names, exact=tabled.exact), names.championship)
+        self._digests[event_id] = found
+        while len(self._digests) > DIGEST_CACHE:
+            self._digests.popitem(last=False)
+        return found
 
-    async def _finish(self, stream: str, sid: bytes, cid: str | None, version: int, dead: list[dict]) -> None:
+    async def _deliver(self, sink: Sink, d: Digest, stream: str, sid: bytes) -> list[dict]:
+        """Log it (log sink) or send it (webhook sink); the dead letter when sending failed."""
+        if sink.webhook is None:
+            for a in d.items:
+                log.info("announcement", kind=a.kind, text=a.text, webhooks=len(self.webhooks))
+            return []
+        webhook = sink.webhook
+        body = render(d, webhook.format)
+        outcome = await webhook.send(d.event_id, body)
+        if outcome.ok:
+            log.info("announced", url=webhook.name, kinds=d.kinds, announcements=len(d.items), attempts=outcome.attempts)
+            return []
+        log.warning("message dead-lettered", url=webhook.name, kinds=d.kinds, reason=outcome.reason)
+        return [self._letter(sink, reason=outcome.reason, stream=stream, stream_id=sid, payload=encode(body),
+                             payload_type=BODY, kind=d.kinds, event_id=d.event_id, championship_id=d.championship_id,
+                             version=d.version)]
+
+    def _letter(self, sink: Sink, **fields) -> dict:
+        webhook = sink.webhook
+        return notifier_dead_letter(group=sink.group, url=webhook.name if webhook else "", webhook=webhook.key if webhook else "",
+                                    format=webhook.format if webhook else "", **fields)
+
+    async def _finish(self, stream: str, sink: Sink, sid: bytes, cid: str | None, version: int, dead: list[dict]) -> None:
         for fields in dead:
             await self.redis.xadd(self.settings.notifier_dead_letter_stream, fields)
-        version_at = version_key(cid) if cid else stream + ":notifier:version"
-        await self._ack(keys=[stream, version_at], args=[self.settings.notifier_group, sid, version])
+        await self._ack(keys=[stream, sink.version_key(stream, cid)], args=[sink.group, sid, version])
 
-    async def _check_version(self, cid: str, version: int) -> None:
-        last = int(await self.redis.get(version_key(cid)) or 0)
+    async def _check_version(self, sink: Sink, cid: str, version: int) -> None:
+        last = int(await self.redis.get(sink.version_key("", cid)) or 0)
         if version > last + 1:
             log.warning("version gap: changes missed", last_version=last, version=version,
-                        missing=f"{last + 1}..{version - 1}")
+                        missing=f"{last + 1}..{version - 1}", sink=sink.name)
         elif version <= last:
             log.info("version already seen (redelivery or replay); announcing again", last_version=last,
-                     version=version)
+                     version=version, sink=sink.name)
 
+    # --- dead letters -------------------------------------------------------------------------
+
+    def webhook_for(self, letter: dict[str, str]) -> Webhook | None:
+        """The configured webhook a dead letter was for (by key, else by redacted URL)."""
+        for w in self.webhooks:
+            if (letter.get("webhook") and letter["webhook"] == w.key) or (letter.get("url") and letter["url"] == redact(w.url)):
+                return w
+        return None
+
+    async def redrive(self, ids: Sequence[str] | None = None) -> list[Redriven]:
+        """Send dead letters again to their webhooks (all when `ids` is None), oldest first.
+
+        A letter of a message that failed (`payload_type` webhook_body) has its stored body sent
+        as it was; a change that was dead-lettered whole (`standings.changed`, e.g. delivered too
+        often) is announced again to its webhook. Sent letters are deleted; failed and skipped
+        ones (webhook no longer configured, unreadable entry, unknown id) are kept.
+        """
+        out: list[Redriven] = []
+        for letter_id, letter in await get_dead_letters(self.redis, self.settings, ids):
+            if letter is None:
+                out.append(Redriven(letter_id, "skipped", "no such dead letter"))
+                continue
+            out.append(await self._redrive_one(letter_id, letter))
+        return out
+
+    async def _redrive_one(self, letter_id: str, letter: dict[str, str]) -> Redriven:
+        kind = letter.get("payload_type") or (BODY if letter.get("kind") and letter.get("url") else ENTRY)
+        webhook = self.webhook_for(letter)
+        if kind == ENTRY or not letter.get("url"):
+            return Redriven(letter_id, "skipped", "an unreadable change: nothing to send")
+        if webhook is None:
+            return Redriven(letter_id, "skipped", f"webhook {letter.get('url')} is not configured here", letter.get("url", ""))
+        message_id = letter.get("event_id") or letter_id
+        with structlog.contextvars.bound_contextvars(event_id=message_id, championship_id=letter.get("championship_id")):
+            try:
+                if kind == CHANGE:
+                    found = await self.digest_of(read_changed(letter["payload"]))
+                    body = render(found, webhook.format) if found else None
+                else:
+                    body = json.loads(letter["payload"])
+            except (KeyError, ValueError) as exc:
+                return Redriven(letter_id, "skipped", f"unreadable payload: {exc}"[:300], webhook.name)
+            if body is None:
+                await self.redis.xdel(self.settings.notifier_dead_letter_stream, letter_id)
+                return Redriven(letter_id, "sent", "nothing to announce: deleted", webhook.name)
+            outcome = await webhook.send(message_id, body)
+        if not outcome.ok:
+            return Redriven(letter_id, "failed", outcome.reason, webhook.name)
+        await self.redis.xdel(self.settings.notifier_dead_letter_stream, letter_id)
+        log.info("dead letter re-sent", dead_letter=letter_id, url=webhook.name, attempts=outcome.attempts)
+        return Redriven(letter_id, "sent", f"{outcome.attempts} attempt(s)", webhook.name)

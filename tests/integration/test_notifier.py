@@ -1,35 +1,42 @@
 """The notifier against a real Redis (conftest fixtures), the real projector and a real HTTP receiver.
 
-The receiver is `http.server` in a thread on a free loopback port, scripted per path (a list of
-statuses answered in turn, then a default), recording every request: no mocks anywhere.
-Pure tests of `announce()` / `body()` come first (no I/O).
+The receiver is `http.server` in a thread on a free loopback port, scripted per path, recording
+every request: no mocks anywhere.
+Pure tests of `announce()` come first (no I/O); the receiver and the helpers are in
+`notifier_support`, the bot-specific tests (formats, rate limits, independence, signatures, start
+position, dead letters) in `test_bots.py`.
 """
 
 from __future__ import annotations
 
-import asyncio
 import io
 import json
 import logging
-import threading
-import time
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 import structlog
 
-from services.notifier import Names, NotifierSettings, announce, body, notifier_running
+from services.notifier import Names, announce, digest, notifier_running, render
 from services.notifier.dead_letters import list_dead_letters
-from services.notifier.webhooks import redact
-from services.projector import projector_running
+from services.notifier.webhooks import redact, webhook_key
 from services.runtime import keys
 from services.runtime.logging import configure_logging
 from services.runtime.settings import Settings
-from tests.builders import car, small_rules
+from tests.integration import notifier_support
+from tests.integration.notifier_support import (
+    CHAMP,
+    CID,
+    lead_text,
+    notified,
+    notifier_settings,
+    project,
+    race,
+    registration,
+    wait_for,
+)
 
-CID = "pccna-2024"
-CHAMP = "Porsche Carrera Cup North America"
+receiver = notifier_support.receiver  # the fixture
 
 
 # --- announce(): pure ---------------------------------------------------------------------------
@@ -59,8 +66,10 @@ def test_new_leader_text_and_fields() -> None:
     assert a.text == f"Loek Hartog takes the Pro lead ({CHAMP})"
     assert (a.kind, a.driver_id, a.table, a.version, a.event_id, a.from_position) == (
         "leader", "loek hartog", "drivers/pro", 7, "cup:v7", 2)
-    assert body(a, "discord") == {"content": a.text} and body(a, "slack") == {"text": a.text}
-    assert body(a, "json")["kind"] == "leader" and body(a, "json")["championship_id"] == "cup"
+    assert a.summary == "Loek Hartog takes the Pro lead"
+    one = digest([a], CHAMP)
+    assert render(one, "json")["kind"] == "leader" and render(one, "json")["championship_id"] == "cup"
+    assert render(one, "json")["announcements"] == [a.to_dict()] and "summary" not in a.to_dict()
 
 
 def test_clinch_replaces_the_same_drivers_lead_and_climbs_need_three_places() -> None:
@@ -98,118 +107,6 @@ def test_tables_read_after_a_later_change_give_names_but_no_first_points() -> No
     assert climb.text == f"New As Of The Change climbs from 9th to 5th in the Pro standings ({CHAMP})"
 
 
-# --- a real HTTP receiver -----------------------------------------------------------------------
-
-class Receiver:
-    """Scripted webhook receiver: `script[path]` statuses are answered in turn, then `always[path]` (200)."""
-
-    def __init__(self) -> None:
-        self.script: dict[str, list[int]] = {}
-        self.always: dict[str, int] = {}
-        self.delay: dict[str, float] = {}
-        self.requests: list[dict] = []
-        self.lock = threading.Lock()
-        receiver = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
-                data = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-                time.sleep(receiver.delay.get(self.path, 0))
-                with receiver.lock:
-                    queued = receiver.script.get(self.path)
-                    status = queued.pop(0) if queued else receiver.always.get(self.path, 200)
-                    receiver.requests.append({"path": self.path, "body": data, "status": status,
-                                              "id": self.headers.get("X-Standings-Announcement-Id")})
-                self.send_response(status)
-                self.send_header("Content-Length", "0")
-                self.end_headers()
-
-            def log_message(self, *args) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-
-    def url(self, path: str) -> str:
-        return f"http://127.0.0.1:{self.server.server_port}{path}"
-
-    def posts(self, path: str = "/ok", status: int | None = 200) -> list[dict]:
-        with self.lock:
-            return [r for r in self.requests if r["path"] == path and (status is None or r["status"] == status)]
-
-
-@pytest.fixture
-def receiver() -> Iterator[Receiver]:
-    r = Receiver()
-    r.thread.start()
-    yield r
-    r.server.shutdown()
-    r.server.server_close()
-
-
-# --- helpers ------------------------------------------------------------------------------------
-
-def notifier_settings(url: str, webhooks: list[str], **overrides) -> NotifierSettings:
-    values = {"redis_url": url, "consumer_name": "test-notifier", "webhook_urls": webhooks, "webhook_backoff_s": 0.01,
-              "webhook_max_attempts": 3, "discovery_interval_s": 0.05, "claim_idle_ms": 2000}
-    return NotifierSettings(**{**values, **overrides})
-
-
-def event(type_: str, event_id: str, payload: dict, minute: int = 0) -> dict:
-    return {"event_id": event_id, "type": type_, "championship_id": CID,
-            "occurred_at": f"2024-03-01T12:{minute:02d}:00Z", "payload": payload}
-
-
-def registration() -> dict:
-    return event("championship.registered", "reg", {"revision": 1, "rules": small_rules(name=CHAMP)})
-
-
-RACES = {  # points 10-6-4-3-2-1: Parker leads after r1, Loek after r2, Parker again after r3
-    1: ["parker-thompson", "loek-hartog", "riley-dickinson"],
-    2: ["loek-hartog", "riley-dickinson", "parker-thompson"],
-    3: ["parker-thompson", "riley-dickinson", "loek-hartog"],
-}
-LEADERS = {1: "Parker Thompson", 2: "Loek Hartog", 3: "Parker Thompson"}
-
-
-def race(n: int) -> dict:
-    entries = [car(str(10 + i), d, pos) for i, (pos, d) in enumerate(enumerate(RACES[n], start=1))]
-    return event("race.classified", f"race-{n}", {"race_id": f"r{n}", "round": n, "revision": 1, "entries": entries}, n)
-
-
-def lead_text(n: int) -> str:
-    return f"{LEADERS[n]} takes the Pro lead ({CHAMP})"
-
-
-async def wait_for(predicate, timeout: float = 20.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if await predicate():
-            return
-        await asyncio.sleep(0.02)
-    raise TimeoutError("condition not met")
-
-
-async def group_done(client, stream: str, group: str) -> bool:
-    """Every entry of `stream` was delivered to `group` and acknowledged."""
-    groups = {g["name"].decode(): g for g in await client.xinfo_groups(stream)} if await client.exists(stream) else {}
-    g = groups.get(group)
-    return g is not None and g["pending"] == 0 and g["lag"] == 0
-
-
-async def project(client, url: str, events: list[dict]) -> None:
-    """Run the real projector on `events`, one at a time (one standings.changed each)."""
-    settings = Settings(redis_url=url, consumer_name="test-projector", claim_idle_ms=100)
-    async with projector_running(url, settings):
-        for e in events:
-            await client.xadd(settings.events_stream, {"data": json.dumps(e)})
-            await wait_for(lambda: group_done(client, settings.events_stream, settings.projector_group))
-
-
-async def notified(client, settings: NotifierSettings) -> bool:
-    return await group_done(client, keys.changes_stream(CID), settings.notifier_group)
-
-
 # --- the service ----------------------------------------------------------------------------------
 
 async def test_a_new_leader_is_one_post_with_the_right_text(redis_url, redis_client, receiver) -> None:
@@ -222,7 +119,7 @@ async def test_a_new_leader_is_one_post_with_the_right_text(redis_url, redis_cli
     last = posts[-1]["body"]
     assert (last["kind"], last["championship_id"], last["table"], last["driver_id"]) == (
         "leader", CID, "drivers/pro", "loek-hartog")
-    assert last["event_id"] == f"{CID}:v{last['version']}" and posts[-1]["id"] == f"{last['event_id']}#0"
+    assert last["event_id"] == f"{CID}:v{last['version']}" and posts[-1]["id"] == last["event_id"]
     assert receiver.requests == posts  # nothing else was sent, nothing twice
 
 
@@ -234,7 +131,7 @@ async def test_a_receiver_failing_twice_gets_the_announcement_then_it_is_acked(r
         await wait_for(lambda: notified(redis_client, s))
     attempts = receiver.posts("/flaky", status=None)
     assert [a["status"] for a in attempts] == [500, 503, 200]
-    assert all(a["body"] == {"text": lead_text(1)} for a in attempts)
+    assert all(a["body"]["text"] == lead_text(1) for a in attempts)
     assert len({a["id"] for a in attempts}) == 1  # one announcement id: receivers can deduplicate
     assert await list_dead_letters(redis_client, s) == []
 
@@ -255,6 +152,7 @@ async def test_a_dead_receiver_is_dead_lettered_and_never_blocks_the_stream(redi
     assert "/down" not in down and down.startswith("http://127.0.0.1:")
     assert {json.loads(d["payload"])["text"] for d in letters} == {lead_text(1), lead_text(2)}
     assert all(d["championship_id"] == CID and d["kind"] == "leader" and d["event_id"] for d in letters)
+    assert {d["payload_type"] for d in letters} == {"webhook_body"}
 
 
 async def test_an_unreadable_change_is_dead_lettered_and_the_next_one_announced(redis_url, redis_client, receiver) -> None:
@@ -314,8 +212,9 @@ async def test_changes_left_pending_by_a_dead_consumer_are_reclaimed(redis_url, 
     await project(redis_client, redis_url, [registration(), race(1)])
     s = notifier_settings(redis_url, [receiver.url("/ok")], claim_idle_ms=100, max_deliveries=max_deliveries)
     stream = keys.changes_stream(CID)
-    await redis_client.xgroup_create(stream, s.notifier_group, id="0")
-    await redis_client.xreadgroup(s.notifier_group, "crashed", {stream: ">"})  # read, never acked
+    webhook_group = f"{s.notifier_group}:{webhook_key(receiver.url('/ok'))}"
+    await redis_client.xgroup_create(stream, webhook_group, id="0")
+    await redis_client.xreadgroup(webhook_group, "crashed", {stream: ">"})  # read, never acked
     async with notifier_running(redis_url, s):
         await wait_for(lambda: notified(redis_client, s))
     letters = await list_dead_letters(redis_client, s)
@@ -323,7 +222,8 @@ async def test_changes_left_pending_by_a_dead_consumer_are_reclaimed(redis_url, 
         assert [p["body"]["text"] for p in receiver.posts()] == [lead_text(1)] and letters == []
     else:  # second delivery is over the limit: dead-lettered whole, never announced
         assert receiver.requests == []
-        assert {d["reason"] for d in letters} == {"delivered 2 times (max 1)"}
+        assert {(d["reason"], d["payload_type"], d["group"]) for d in letters} == {
+            ("delivered 2 times (max 1)", "standings.changed", webhook_group)}
 
 
 @pytest.fixture
@@ -348,7 +248,9 @@ async def test_a_version_gap_is_logged_and_every_line_names_the_change(redis_url
         await wait_for(lambda: notified(redis_client, s))
     lines = [json.loads(line) for line in log_lines.getvalue().splitlines()]
     last = json.loads(entries[-1][1][b"data"])
-    [gap] = [line for line in lines if line["event"] == "version gap: changes missed"]
+    gaps = [line for line in lines if line["event"] == "version gap: changes missed"]
+    assert sorted(line["sink"] for line in gaps) == sorted(["log", redact(receiver.url("/ok"))])  # each group sees it
+    gap = gaps[0]
     assert gap["event_id"] == last["event_id"] and gap["championship_id"] == CID
     assert gap["missing"] == f"{last['payload']['version'] - 1}..{last['payload']['version'] - 1}"
     handling = [line for line in lines if line["event"] in {"announced", "change handled", "webhook attempt failed"}]
