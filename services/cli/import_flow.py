@@ -10,22 +10,21 @@ already has with the same content is not published again.
 from __future__ import annotations
 
 import asyncio
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
 from schemas.rules import Rules
-from services.cli.ingest import _check_and_publish
+from services.cli.ingest import check_and_publish
 from services.importers.batch import Source, drafted, occurred_at, provisional_of, race_of, session_of, settled
 from services.importers.classification import DraftError, Session
 from services.importers.mapping import Mapping
 from services.importers.revisions import Published, Settled, digest_of
 from services.importers.watch import Folder
-from services.projector.accepted import Accepted
 from services.runtime import keys, read_model
-from services.runtime.admission import POLL_SECONDS, _behind, _last_id, contract, judge, problems
+from services.runtime.accepted import Accepted
+from services.runtime.admission import contract, judge, problems, while_projecting
 from services.runtime.redis import connect, entry_json
 from services.runtime.settings import Settings
 
@@ -111,7 +110,7 @@ async def import_sources(url: str, settings: Settings, options: Options, sources
     outcome.accepted = {v.event.event_id for v in verdicts if v.duplicate_of is not None}
     once = list({v.event.event_id: v for v in reversed(verdicts)}.values())[::-1]  # an event two files state: once
     if not options.dry_run:
-        _, outcome.stream_ids = await _check_and_publish(url, settings, [], once, False, False)
+        _, outcome.stream_ids = await check_and_publish(url, settings, [], once, False, False)
     known.by_digest, known.revisions = trial.by_digest, trial.revisions  # remembered only once it is published
     return outcome
 
@@ -134,12 +133,15 @@ async def published(client, settings: Settings, championship_id: str, digests: s
 
 async def _registered(client, settings: Settings, championship_id: str) -> Rules:
     """The registered rules; a registration still on its way to the projection is waited for, as admission does."""
-    deadline = time.monotonic() + settings.admission_wait_seconds
-    horizon = await _last_id(client, settings.events_stream)
-    while (registered := await read_model.registration(client, championship_id)) is None:
-        if time.monotonic() >= deadline or not await _behind(client, settings, horizon):
-            raise NotRegistered(championship_id, await read_model.championship_ids(client))
-        await asyncio.sleep(POLL_SECONDS)
+    registered = None
+
+    async def settled() -> bool:
+        nonlocal registered
+        registered = await read_model.registration(client, championship_id)
+        return registered is not None
+
+    if not await while_projecting(client, settings, settled) and not await settled():
+        raise NotRegistered(championship_id, await read_model.championship_ids(client))
     return registered.payload.rules
 
 

@@ -43,7 +43,7 @@ def publish(
     _refuse_unless_skipping(numbers, verdicts, skip_invalid, no_check)  # the contracts, before Redis is touched
     settings = load_settings(url)
     with redis_url(settings) as address:
-        verdicts, ids = run(_check_and_publish(address, settings, numbers, verdicts, not no_check, skip_invalid))
+        verdicts, ids = run(check_and_publish(address, settings, numbers, verdicts, not no_check, skip_invalid))
     skipped = problems(verdicts, _labels(numbers))
     duplicates = [v.event.event_id for v in verdicts if v.duplicate_of]
     if as_json:
@@ -74,7 +74,7 @@ def _refuse_unless_skipping(numbers: list[int], verdicts: list[Verdict], skip_in
         invalid([*found, f"nothing published: {len(found)} problem(s); --skip-invalid publishes the valid lines{hint}"])
 
 
-async def _check_and_publish(url: str, settings: Settings, numbers: list[int], verdicts: list[Verdict], check: bool,
+async def check_and_publish(url: str, settings: Settings, numbers: list[int], verdicts: list[Verdict], check: bool,
                              skip_invalid: bool) -> tuple[list[Verdict], list[str]]:
     """The verdicts (judged against the rules when `check`) and the stream ids of what was published."""
     client = connect(url, client_name="cli-publish")

@@ -36,11 +36,11 @@ from redis.exceptions import WatchError
 
 from schemas.events import ChampionshipRegistered, Event
 from services.engine import RuleViolation, Update
-from services.projector.accepted import Accepted, Conflict, Entry, record_of
 from services.projector.held import Held, HeldStates, digest
 from services.projector.outbox import dumps, standings_changed
 from services.projector.stored import dump_event, load_state, render_tables
 from services.runtime import keys
+from services.runtime.accepted import Accepted, Conflict, Entry, record_of
 from services.runtime.read_model import current_version
 from services.runtime.redis import entry
 

@@ -34,11 +34,11 @@ from redis.asyncio import Redis
 
 from schemas.events import Event, EventTooLarge, parse_event
 from schemas.loading import describe
-from services.projector.accepted import Conflict, Entry
 from services.projector.commit import CommitResult, commit_championship
 from services.projector.dead_letters import identify
 from services.projector.garbage import GarbagePolicy
 from services.projector.held import HeldStates
+from services.runtime.accepted import Conflict, Entry
 from services.runtime.redis import DATA_FIELD
 from services.runtime.settings import Settings
 from services.runtime.streams import dead_letter_fields, delivery_counts, fields_json

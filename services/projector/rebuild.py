@@ -43,10 +43,10 @@ from redis.exceptions import WatchError
 
 from schemas.events import Event
 from services.engine import Championship
-from services.projector.accepted import Accepted, record_of
 from services.projector.replay import EventLog, Progress, first_of_each_id, replay_as_live
 from services.projector.stored import dump_event, render_tables
 from services.runtime import keys
+from services.runtime.accepted import Accepted, record_of
 from services.runtime.read_model import current_version
 from services.runtime.settings import Settings
 

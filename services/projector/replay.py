@@ -10,7 +10,7 @@ from redis.asyncio import Redis
 
 from schemas.events import ChampionshipRegistered, Event, EventTooLarge, parse_event
 from services.engine import apply_batch
-from services.projector.accepted import Entry
+from services.runtime.accepted import Entry
 from services.runtime.redis import DATA_FIELD
 from services.runtime.settings import Settings
 

@@ -31,7 +31,7 @@ import asyncio
 import json
 import re
 import time
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, NamedTuple
 
@@ -42,8 +42,8 @@ from redis.exceptions import ResponseError
 from schemas.events import ChampionshipRegistered, Event, EventTooLarge, parse_event
 from services.engine.errors import RuleViolation
 from services.engine.facts import Facts, check, record
-from services.projector.accepted import Accepted, Conflict, Entry
 from services.runtime import keys, read_model
+from services.runtime.accepted import Accepted, Conflict, Entry
 from services.runtime.settings import Settings
 
 EVENT_TYPES = ("championship.registered", "race.classified", "pole.awarded", "fastest_lap.set", "standings.adjusted")
@@ -139,14 +139,27 @@ async def judge(client: Redis, parsed: Sequence[Verdict], settings: Settings) ->
     verdicts = await _judge(client, parsed)
     if not any(v.rules_broken for v in verdicts) or settings.admission_wait_seconds <= 0:
         return verdicts
+
+    async def settled() -> bool:
+        nonlocal verdicts
+        verdicts = await _judge(client, parsed)
+        return not any(v.rules_broken for v in verdicts)
+
+    if await while_projecting(client, settings, settled):
+        return verdicts
+    return await _judge(client, parsed)  # caught up (or out of time): the rules as they stand now
+
+
+async def while_projecting(client: Redis, settings: Settings, settled: Callable[[], Awaitable[bool]]) -> bool:
+    """Whether `settled()` came true, asked every `POLL_SECONDS` while the projector's group still
+    has entries published before this call to process, for at most `admission_wait_seconds`."""
     deadline = time.monotonic() + settings.admission_wait_seconds
     horizon = await _last_id(client, settings.events_stream)
-    while time.monotonic() < deadline and await _behind(client, settings, horizon):
+    while not await settled():
+        if time.monotonic() >= deadline or not await _behind(client, settings, horizon):
+            return False
         await asyncio.sleep(POLL_SECONDS)
-        verdicts = await _judge(client, parsed)
-        if not any(v.rules_broken for v in verdicts):
-            return verdicts
-    return await _judge(client, parsed)  # caught up (or out of time): the rules as they stand now
+    return True
 
 
 def problems(verdicts: Sequence[Verdict], labels: Sequence[str] | None = None) -> list[str]:

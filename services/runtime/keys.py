@@ -9,7 +9,7 @@ Layout (``cid`` = championship id):
 - ``standings:{cid}:tables``: hash, ``"<table_id>/<class_id>"`` -> table JSON.
 - ``standings:{cid}:version``: integer, the championship's projection version (only increases).
 - ``standings:{cid}:accepted``: hash, accepted ``event_id`` -> ``"<stream id> <content digest>"``
-  (idempotency, conflicts, and what a rebuild replays; see ``services/projector/accepted.py``).
+  (idempotency, conflicts, and what a rebuild replays; see ``services/runtime/accepted.py``).
 - ``standings:{cid}:stamp``: a fresh random token written by every write of the projection
   (commit or rebuild): a projector trusts the state it holds while the stamp is the one it wrote.
 - ``standings:{cid}:changes``: public stream of ``standings.changed`` events.

@@ -8,8 +8,8 @@ from redis.asyncio import Redis
 
 from schemas.events import Event
 from services.projector import CommitResult, commit_championship
-from services.projector.accepted import Entry
 from services.projector.held import HeldStates
+from services.runtime.accepted import Entry
 from services.runtime.settings import Settings
 
 RETENTION = Settings.model_fields["changes_retention"].default
