@@ -13,7 +13,7 @@ import logging
 import os
 import sys
 from collections.abc import Coroutine, Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import Annotated, Any, NoReturn
 
@@ -21,6 +21,7 @@ import redis
 import typer
 from pydantic import ValidationError
 from rich.console import Console
+from rich.markup import escape
 
 from schemas.loading import describe
 from services.runtime.embedded import redis_url_for
@@ -36,15 +37,15 @@ Json = Annotated[bool, typer.Option("--json", help="Machine-readable JSON on std
 
 
 def fail(message: str, code: int = 1) -> NoReturn:
-    """Print one line on stderr and exit with `code`."""
-    errors.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
+    """Print one line on stderr and exit with `code` (the message is text: `[...]` in it is kept)."""
+    errors.print(f"[bold red]error:[/] {escape(message)}", highlight=False, soft_wrap=True)
     raise typer.Exit(code)
 
 
 def invalid(problems: list[str]) -> NoReturn:
     """Invalid input: one line per problem on stderr, exit status 2."""
     for problem in problems:
-        errors.print(f"[bold red]error:[/] {problem}", highlight=False, soft_wrap=True)
+        errors.print(f"[bold red]error:[/] {escape(problem)}", highlight=False, soft_wrap=True)
     raise typer.Exit(2)
 
 
@@ -91,11 +92,12 @@ def redis_url(settings: Settings) -> Iterator[str]:
     if advertised:
         yield advertised
         return
-    try:
-        with redis_url_for(settings) as url:
-            yield url
-    except RuntimeError as exc:
-        fail(f"embedded server: {exc}")
+    with ExitStack() as stack:
+        try:
+            url = stack.enter_context(redis_url_for(settings))
+        except RuntimeError as exc:  # only the server's start: typer.Exit from the block is one too
+            fail(f"embedded server: {exc}")
+        yield url
 
 
 @contextmanager

@@ -86,6 +86,22 @@ def processed_all(url: str, events: list) -> bool:
 # --- register -------------------------------------------------------------------
 
 
+def test_errors_are_one_line_of_text_brackets_and_all(tmp_path, monkeypatch):
+    """A pattern's `[...]` is not eaten as markup, and an error inside a command that runs on the
+    embedded server is reported once, not again as "embedded server: 1"."""
+    rules = tmp_path / "rules.yaml"
+    rules.write_text('name: X\nseason: 2024\nclasses: [{id: "bad id", name: P}]\npoints: [{points: [1]}]\n')
+    result = cli("register", rules, "--championship", "x-1", "--redis-url", "redis://127.0.0.1:1")
+    assert result.exit_code == 2
+    assert result.stderr.strip() == f"error: {rules}: classes.0.id: String should match pattern '^[A-Za-z0-9][A-Za-z0-9_.-]*$'"
+
+    monkeypatch.setenv("STANDINGS_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.delenv("REDIS_URL", raising=False)
+    result = cli("table", "nobody-1")
+    assert result.exit_code != 0 and len(result.stderr.strip().splitlines()) == 1, result.stderr
+    assert "embedded server" not in result.stderr
+
+
 def test_register_publishes_the_rules_and_summarises(redis_url):
     result = cli("register", PCCNA, "--championship", "pccna-2024", "--redis-url", redis_url, "--json")
     assert result.exit_code == 0, result.output
