@@ -15,16 +15,19 @@ new group starts:
    time of that start, so a first deploy does not announce the history, but a championship
    registered later is announced from its first change; with `beginning`, `0-0` (everything).
 
-Guarantee: `start_id` and `since` never move an existing group; the `since` key is only
+A group created at or after the stream's last entry is given `ENTRIESREAD` (the stream's
+entries-added), so Redis can tell its lag (0) right away instead of "unknown" until it reads.
+
+Guarantee: `ensure_groups` and `since` never move an existing group; the `since` key is only
 written when missing (SET NX), so every replica and every restart agrees on it.
 """
 
 from __future__ import annotations
 
 from redis.asyncio import Redis
+from redis.exceptions import ResponseError
 
 from services.notifier.settings import NotifierSettings
-from services.runtime.redis import ensure_group
 
 MAX_SEQ = 2**64 - 1
 
@@ -44,9 +47,14 @@ async def since(client: Redis, settings: NotifierSettings) -> str:
     return (await client.get(since_key(settings))).decode()
 
 
+def id_tuple(stream_id: bytes | str) -> tuple[int, int]:
+    ms, _, seq = (stream_id.decode() if isinstance(stream_id, bytes) else stream_id).partition("-")
+    return int(ms), int(seq or 0)
+
+
 def before(stream_id: bytes | str) -> str:
     """The id just before `stream_id` (a group created at it delivers `stream_id` next)."""
-    ms, seq = (int(x) for x in (stream_id.decode() if isinstance(stream_id, bytes) else stream_id).split("-"))
+    ms, seq = id_tuple(stream_id)
     if seq:
         return f"{ms}-{seq - 1}"
     return f"{ms - 1}-{MAX_SEQ}" if ms else "0-0"
@@ -69,4 +77,19 @@ async def resume_point(client: Redis, stream: str, group: str) -> str | None:
 async def ensure_groups(client: Redis, stream: str, log_group: str, groups: list[str], first: str) -> dict[str, bool]:
     """Create every missing group of `groups` on `stream` (see the module doc); group -> created now."""
     start = await resume_point(client, stream, log_group) or first
-    return {g: await ensure_group(client, stream, g, start) for g in groups}
+    entries_read = None
+    if await client.exists(stream):
+        info = await client.xinfo_stream(stream)
+        if id_tuple(start) >= id_tuple(info["last-generated-id"]):
+            entries_read = info["entries-added"]
+    created = {}
+    for group in groups:
+        try:
+            await client.xgroup_create(stream, group, id=start, mkstream=True, entries_read=entries_read)
+        except ResponseError as exc:
+            if "BUSYGROUP" not in str(exc):
+                raise
+            created[group] = False
+        else:
+            created[group] = True
+    return created

@@ -87,7 +87,7 @@ class Sink:
 
 @dataclass(frozen=True)
 class Redriven:
-    """What `Notifier.redrive` did with one dead letter: sent (and deleted), failed (kept) or skipped (kept)."""
+    """What `Notifier.redrive` did with one dead letter: sent or dropped (deleted), failed or skipped (kept)."""
 
     id: str
     outcome: str
@@ -248,7 +248,7 @@ class Notifier:
                 return Redriven(letter_id, "skipped", f"unreadable payload: {exc}"[:300], webhook.name)
             if body is None:
                 await self.redis.xdel(self.settings.notifier_dead_letter_stream, letter_id)
-                return Redriven(letter_id, "sent", "nothing to announce: deleted", webhook.name)
+                return Redriven(letter_id, "dropped", "nothing to announce: deleted", webhook.name)
             outcome = await webhook.send(message_id, body)
         if not outcome.ok:
             return Redriven(letter_id, "failed", outcome.reason, webhook.name)

@@ -3,7 +3,8 @@
 `Webhook.send(message_id, body)` makes at most `settings.webhook_max_attempts` POSTs and returns
 as soon as one answers 2xx. Every POST first waits for the webhook's `RateLimiter`:
 
-- spacing: at least `settings.interval_s` between two POSTs to the webhook (Slack: 1 s by default);
+- spacing: at least `settings.interval_s` between two POSTs to the webhook, counted from the start
+  and from the answer of the previous one (Slack: 1 s by default);
 - what the receiver asks: a 429's wait (the largest of Discord's JSON `retry_after`, in seconds as
   a float, the `Retry-After` header, in seconds or an HTTP date, and `X-RateLimit-Reset-After`),
   and, on any answer, `X-RateLimit-Remaining: 0` with `X-RateLimit-Reset-After` (Discord's
@@ -125,6 +126,10 @@ class RateLimiter:
                 await asyncio.sleep(delay)
             self._next = time.monotonic() + self.interval_s
 
+    def sent(self) -> None:
+        """A POST just ended: the interval counts from its answer too (the receiver sees the gap)."""
+        self._next = max(self._next, time.monotonic() + self.interval_s)
+
     def pause(self, wait_s: float) -> None:
         """Send nothing for `wait_s` seconds (at most `max_pause_s`) from now."""
         self._next = max(self._next, time.monotonic() + min(wait_s, self.max_pause_s))
@@ -178,8 +183,10 @@ class Webhook:
             try:
                 response = await self.http.post(self.url, content=data.encode(), headers=headers, timeout=s.webhook_timeout_s)
             except httpx.HTTPError as exc:
+                self.limiter.sent()
                 reason = f"{type(exc).__name__}: {exc}".rstrip(": ")
             else:
+                self.limiter.sent()
                 self.limiter.observe(response)
                 if response.is_success:
                     return Outcome(True, attempt)
