@@ -20,7 +20,8 @@ gateway    read every ``standings:*`` key (tables, facts, versions, changes stre
 notifier   read every ``standings:*`` key; its group on the changes streams (XREADGROUP,
            XAUTOCLAIM, XCLAIM, XACK, XGROUP CREATE/SETID, XPENDING); its own keys
            ``standings:{cid}:notifier:*`` (GET, SET, through its EVALSHA script) and
-           ``standings:notifier:*`` (its dead-letter stream: XADD, XRANGE, XDEL, ...)
+           ``standings:notifier:*`` (its start position, SET NX; its dead-letter stream: XADD,
+           XRANGE, XDEL, ...); TIME
 producer   XADD to the event stream, nothing else (``standings publish --no-check``,
            ``standings register --revision N``, any timing system)
 operator   every command but the dangerous ones (``-@dangerous``: no FLUSHALL, KEYS, CONFIG,
@@ -105,9 +106,8 @@ def users(settings: Settings, *, notifier_dead_letters: str = DEFAULT_NOTIFIER_D
     events, dead = f"~{settings.events_stream}", f"~{settings.dead_letter_stream}"
     changes = "~standings:{*}:changes"
     reads = Grant(("%R~standings:*",), (*connect, *READS, *TRANSACTIONS))
-    notifier_own = ("~standings:{*}:notifier:*", "~standings:notifier:*")
-    if not notifier_dead_letters.startswith("standings:notifier:"):
-        notifier_own = (*notifier_own, f"~{notifier_dead_letters}")
+    notifier_own = tuple(dict.fromkeys(("~standings:{*}:notifier:*", "~standings:notifier:*",
+                                         f"~standings:{settings.notifier_group}:*", f"~{notifier_dead_letters}")))
     return {
         "projector": User(
             "projector", "consumes the event stream in its group; writes the projection, the changes and dead-letter streams",
@@ -123,7 +123,7 @@ def users(settings: Settings, *, notifier_dead_letters: str = DEFAULT_NOTIFIER_D
             reads, (Grant((events,), ("xadd",)),)),
         "notifier": User(
             "notifier", "reads standings:*; its group on the changes streams; its own keys and dead letters",
-            Grant(reads.keys, (*reads.commands, "script|load")),
+            Grant(reads.keys, (*reads.commands, "script|load", "time")),
             (Grant((changes,), (*GROUP_CONSUMER, "xgroup|setid", "xgroup|createconsumer", "xgroup|delconsumer")),
              Grant(notifier_own, ("get", "set", "del", "exists", "xadd", "xrange", "xrevrange", "xlen", "xdel",
                                   "xinfo|stream")),
