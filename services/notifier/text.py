@@ -1,7 +1,7 @@
 """Untrusted text for chat messages: cleaned, escaped per format, cut to a length. Pure functions.
 
 Names come from producers (timing files, rules): they may hold line breaks, bidi overrides,
-markup, mention syntax or thousands of characters. Three steps keep them text:
+markup, mention syntax or thousands of characters. These keep them text:
 
 - `clean(text, limit)`: control characters and line/paragraph separators become spaces; bidi
   controls and invisible spaces are dropped; runs of spaces collapse; at most `limit` characters
