@@ -22,6 +22,7 @@ from fastapi.staticfiles import StaticFiles
 
 from services.gateway import ingest
 from services.gateway.api import router
+from services.gateway.headers import SecurityHeaders
 from services.gateway.hub import Hub
 from services.gateway.views import NotFound
 from services.runtime.redis import connect
@@ -52,8 +53,10 @@ def create_app(redis_url: str, settings: Settings | None = None) -> FastAPI:
     app = FastAPI(title="Standings gateway", version="1", lifespan=lifespan,
                   description="Live championship standings: read API, Server-Sent Events, broadcast overlay; "
                               "HTTP ingest for producers (bearer tokens).")
+    settings = settings or Settings()
     app.include_router(router)
-    ingest.install(app, settings or Settings())
+    ingest.install(app, settings)
+    app.add_middleware(SecurityHeaders, frame_ancestors=settings.frame_ancestors)
     app.add_exception_handler(NotFound, _not_found)
     app.add_exception_handler(RequestValidationError, _invalid)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")

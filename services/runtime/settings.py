@@ -80,6 +80,9 @@ class Settings(BaseSettings):
     log_level: LogLevel = "INFO"
     gateway_host: str = "127.0.0.1"
     gateway_port: int = Field(8000, gt=0, lt=65536)
+    frame_ancestors: str = Field(
+        "'self'", pattern=r"^[^;,\r\n]+$", description="Who may frame the gateway's pages (CSP frame-ancestors): "
+        "'self', 'none', '*' or origins such as https://graphics.example.com (services/gateway/headers.py).")
     ingest_tokens: SecretStr = Field(
         SecretStr(""), description="HTTP ingest: one bearer token per producer, 'producer=token,...' or a JSON object, "
         "parsed by services/runtime/tokens.py (kept secret: never in a repr or an error); none, and no "

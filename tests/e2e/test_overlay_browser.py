@@ -84,6 +84,7 @@ def browser(tmp_path: Path) -> Iterator[object]:
                  "--window-size=1920,1080", "--hide-scrollbars"):
         options.add_argument(flag)
     options.add_argument(f"--user-data-dir={tmp_path / 'chromium-profile'}")
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})  # console messages, CSP reports among them
     driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
     driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride",
                            {"width": 1920, "height": 1080, "deviceScaleFactor": 1, "mobile": False})
@@ -108,6 +109,7 @@ def test_overlay_shows_the_new_order_live(pipeline: str, redis_url: str, browser
     _wait(lambda: rows(browser) == ["cy-fox", "ann-lee", "bob-ray", "dee-hill"], "the new order in the overlay", tmp_path)
     # the FLIP animation settles before the screenshot
     _wait(lambda: browser.execute_script("return document.getAnimations().length === 0"), "the animations to end", tmp_path)
+    assert_nothing_refused(browser)
     artifacts = ROOT / "test-artifacts"
     artifacts.mkdir(exist_ok=True)
     browser.save_screenshot(str(artifacts / "overlay.png"))
@@ -130,3 +132,10 @@ def test_standings_page_shows_tables_and_the_progression_chart(pipeline: str, re
     headings = browser.execute_script("return [...document.querySelectorAll('#tables h2')].map(h => h.textContent)")
     assert headings[0].startswith("Drivers · pro"), headings
     browser.save_screenshot(str(ROOT / "test-artifacts" / "standings-page.png"))
+    assert_nothing_refused(browser)
+
+
+def assert_nothing_refused(browser) -> None:
+    """The pages work under their Content-Security-Policy: the console reports nothing it blocked."""
+    refused = [m["message"] for m in browser.get_log("browser") if "Content Security Policy" in m["message"]]
+    assert refused == []

@@ -146,6 +146,25 @@ async def test_pages_are_served(api) -> None:
         assert response.status_code == 200 and "<html" in response.text
 
 
+async def test_security_headers(api, redis_url) -> None:
+    for path in ("/overlay?championship=x", "/static/overlay.js", f"/championships/{CID}/standings"):
+        headers = (await api.get(path)).headers
+        assert headers["x-content-type-options"] == "nosniff" and headers["referrer-policy"] == "no-referrer"
+        assert headers["content-security-policy"].startswith("default-src 'self';")
+        assert headers["content-security-policy"].endswith("frame-ancestors 'self'")
+        assert headers["x-frame-options"] == "SAMEORIGIN"
+    docs = (await api.get("/docs")).headers  # Swagger UI's assets come from a CDN
+    assert "content-security-policy" not in docs and docs["x-content-type-options"] == "nosniff"
+
+    from services.runtime.settings import Settings
+
+    app = create_app(redis_url, Settings(frame_ancestors="https://graphics.example.com"))
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://gateway") as client:
+        headers = (await client.get("/overlay")).headers
+    assert headers["content-security-policy"].endswith("frame-ancestors https://graphics.example.com")
+    assert "x-frame-options" not in headers
+
+
 @pytest.mark.faults
 async def test_a_burst_of_requests_waits_for_a_connection_instead_of_failing(api) -> None:
     """300 concurrent reads share a bounded pool: each waits its turn, none gets a 5xx."""
