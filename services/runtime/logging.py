@@ -103,8 +103,9 @@ def register_secrets(settings: Settings) -> None:
     """Mask the secrets `settings` hold in every line from now on (:func:`redaction.register_secret`).
 
     The Redis password (from the URL, ``STANDINGS_REDIS_PASSWORD`` or its file), the producers'
-    ingest tokens (setting and file), and the tokens of the webhook URLs (the notifier's settings,
-    or ``STANDINGS_WEBHOOK_URLS`` when `settings` are the plain runtime ones).
+    ingest tokens (setting and file), the tokens of the webhook URLs and the webhooks' signing secret
+    (the notifier's settings, or ``STANDINGS_WEBHOOK_URLS`` / ``STANDINGS_WEBHOOK_SECRET`` when
+    `settings` are the plain runtime ones).
     """
     from services.runtime.tokens import TokensError, parse_tokens
 
@@ -128,6 +129,8 @@ def register_secrets(settings: Settings) -> None:
     if webhooks is None:
         webhooks = [u.strip() for u in os.environ.get("STANDINGS_WEBHOOK_URLS", "").split(",") if u.strip()]
     values.extend(redaction.secrets_of(webhooks))
+    signing = getattr(settings, "webhook_secret", None)
+    values.append(signing.get_secret_value() if signing is not None else os.environ.get("STANDINGS_WEBHOOK_SECRET", ""))
     redaction.register_secret(*values)
 
 

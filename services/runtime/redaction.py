@@ -12,7 +12,7 @@
 - secret query parameters (``?token=``, ``access_token``, ``api_key``, ``key``, ``secret``,
   ``password``, ``sig``, ``signature``, ...);
 - ``Bearer <token>`` and ``Authorization: <scheme> <credentials>``;
-- ``password=...`` / ``requirepass ...`` pairs;
+- ``password=...`` / ``requirepass ...`` pairs, and webhook signing secrets (``whsec_...``);
 - every secret the process was configured with, wherever it appears verbatim
   (:func:`register_secret`: the Redis password, the ingest tokens, passwords read from files). This
   catches what no pattern can: a password inside an unparseable URL, a token echoed by a library.
@@ -52,6 +52,7 @@ _AUTHORIZATION = re.compile(r"(?P<keep>\bauthorization[\"']?\s*[:=]\s*[\"']?(?:[
 _BEARER = re.compile(r"(?P<keep>\bbearer\s+)(?P<token>[A-Za-z0-9\-._~+/]+=*)", re.IGNORECASE)
 _PASSWORD_PAIR = re.compile(r"(?P<keep>\b(?:password|passwd|pwd|requirepass|masterauth)[\"']?(?:\s*[:=]\s*|\s+)[\"']?)"
                             r"(?P<token>[^\s\"',;}&]+)", re.IGNORECASE)
+_SIGNING_SECRET = re.compile(r"(?P<keep>\bwhsec_)(?P<token>[A-Za-z0-9+/=]+)")  # Standard Webhooks
 _KEEP_USER_SCHEMES = ("redis", "rediss", "valkey", "valkeys", "unix")
 
 _lock = threading.Lock()
@@ -138,6 +139,8 @@ def redact(text: str) -> str:
             text = _AUTHORIZATION.sub(_mask, text)
         if "bearer" in lowered:
             text = _BEARER.sub(_mask, text)
+        if "whsec_" in text:
+            text = _SIGNING_SECRET.sub(_mask, text)
         if "pass" in lowered or "pwd" in lowered or "masterauth" in lowered:
             text = _PASSWORD_PAIR.sub(_mask, text)
     except Exception:  # noqa: BLE001 - redaction must never break a log line; say so instead

@@ -47,6 +47,7 @@ def no_registered_secrets() -> Iterator[None]:
     ("sent bearer tok_live_123 to it", "sent bearer *** to it"),
     ("password=hunter22 user=x", "password=*** user=x"),
     ("requirepass S3cret", "requirepass ***"),
+    ("secret whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", "secret whsec_***"),
     ("projector applied 3 events in 12 ms (stream standings:events)", "projector applied 3 events in 12 ms (stream "
      "standings:events)"),
 ])
