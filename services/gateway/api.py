@@ -12,7 +12,8 @@ from typing import Annotated, Literal
 
 from anyio import to_thread
 from fastapi import APIRouter, Header, Query, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, PlainTextResponse
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 from sse_starlette import EventSourceResponse
@@ -20,7 +21,7 @@ from sse_starlette import EventSourceResponse
 from services.engine import standings as engine_standings
 from services.gateway import models, views
 from services.gateway.live import Feed
-from services.runtime import read_model
+from services.runtime import metrics, read_model
 
 router = APIRouter()
 TableQ = Annotated[str | None, Query(description="Table id, e.g. 'drivers', 'teams', 'andial'.")]
@@ -110,6 +111,14 @@ async def live(request: Request, cid: str, table: TableQ = None, class_id: Class
 async def healthz() -> dict:
     """The process is up (no dependency checked)."""
     return {"status": "ok"}
+
+
+@router.get("/metrics", response_class=PlainTextResponse, tags=["health"],
+            responses={200: {"content": {CONTENT_TYPE_LATEST: {}}}})
+async def metrics_page() -> PlainTextResponse:
+    """Prometheus metrics of this process (every service it runs) and of the streams it reads."""
+    body = await to_thread.run_sync(generate_latest, metrics.REGISTRY)  # the streams' collector asks Redis
+    return PlainTextResponse(body, media_type=CONTENT_TYPE_LATEST)
 
 
 @router.get("/readyz", response_model=models.Health, response_model_exclude_none=True,

@@ -25,6 +25,7 @@ from services.gateway.api import router
 from services.gateway.headers import SecurityHeaders
 from services.gateway.hub import Hub
 from services.gateway.views import NotFound
+from services.runtime import metrics
 from services.runtime.redis import connect
 from services.runtime.settings import Settings
 
@@ -37,6 +38,7 @@ def create_app(redis_url: str, settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.redis = connect(redis_url, client_name="gateway")
+        metrics.watch_streams(redis_url, settings.events_stream, settings.dead_letter_stream)
         reader = connect(redis_url, client_name="gateway-fanout")
         app.state.hub = Hub(reader)
         task = asyncio.create_task(app.state.hub.run(), name="gateway-fanout")

@@ -26,7 +26,7 @@ from redis.asyncio import Redis
 from sse_starlette import ServerSentEvent
 
 from services.gateway.hub import CLOSED, RESYNC, Change, Hub, matches, read_entry, with_tables
-from services.runtime import read_model
+from services.runtime import metrics, read_model
 from services.runtime.keys import changes_stream
 
 MAX_REPLAY = 1_000
@@ -43,6 +43,7 @@ class Feed:
     async def events(self, hub: Hub, last_event_id: int | None) -> AsyncIterator[ServerSentEvent]:
         """Resume or snapshot, then follow the hub until the client leaves."""
         subscription = await hub.subscribe(self.cid)
+        metrics.SSE_CLIENTS.inc()
         try:
             replay = await self._replay(last_event_id) if last_event_id is not None else None
             if replay is None:
@@ -60,6 +61,7 @@ class Feed:
                 elif item.version > self.sent and (event := self.change(item)) is not None:
                     yield event
         finally:
+            metrics.SSE_CLIENTS.dec()
             hub.unsubscribe(subscription)
 
     async def snapshot(self) -> ServerSentEvent:
@@ -67,6 +69,7 @@ class Feed:
         self.sent = snap.version
         tables = [t for _, t in sorted(snap.tables.items()) if matches(t, self.table, self.class_id)]
         data = {"championship_id": self.cid, "version": snap.version, "tables": tables}
+        metrics.SSE_MESSAGES.labels("snapshot").inc()
         return ServerSentEvent(orjson.dumps(data).decode(), event="snapshot", id=str(snap.version),
                                retry=RETRY_MS)
 
@@ -74,7 +77,10 @@ class Feed:
         """The event for ``change`` (None when the filter keeps nothing); advances ``sent``."""
         self.sent = change.version
         data = change.data_for(self.table, self.class_id)
-        return None if data is None else ServerSentEvent(data, event="change", id=str(change.version))
+        if data is None:
+            return None
+        metrics.SSE_MESSAGES.labels("change").inc()
+        return ServerSentEvent(data, event="change", id=str(change.version))
 
     async def _replay(self, after: int) -> list[Change] | None:
         """The changes after version ``after``, or None when they cannot all be replayed.

@@ -29,6 +29,7 @@ from faststream import FastStream
 from faststream.redis import RedisBroker
 
 from services.projector.handler import Projector
+from services.runtime import metrics
 from services.runtime.broker import quiesce, redis_broker, stop_draining
 from services.runtime.redis import connect, ensure_group
 from services.runtime.settings import Settings
@@ -65,6 +66,7 @@ async def prepare(url: str, settings: Settings) -> None:
 async def projector_running(url: str, settings: Settings) -> AsyncIterator[Projector]:
     """Run the projector's broker in this event loop for the block (tests, benchmarks, `up`)."""
     await prepare(url, settings)
+    metrics.watch_streams(url, settings.events_stream, settings.dead_letter_stream)
     broker, projector = build_broker(url, settings)
     await broker.start()
     log.info("projector started", consumer=settings.consumer_name, stream=settings.events_stream,
@@ -88,6 +90,8 @@ async def run_projector(settings: Settings) -> None:
     configure_logging(settings)
     with redis_url_for(settings) as url:
         await prepare(url, settings)
+        metrics.watch_streams(url, settings.events_stream, settings.dead_letter_stream)
+        metrics.serve_metrics(settings)
         broker, projector = build_broker(url, settings)
         app = FastStream(broker, logger=structlog.get_logger("faststream.app"), on_shutdown=[lambda: quiesce(broker)])
         log.info("projector starting", consumer=settings.consumer_name, claimer=claimer_name(settings),

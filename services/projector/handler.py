@@ -25,6 +25,7 @@ entries:
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -38,6 +39,7 @@ from services.projector.commit import CommitResult, commit_championship
 from services.projector.dead_letters import identify
 from services.projector.garbage import GarbagePolicy
 from services.projector.held import HeldStates
+from services.runtime import metrics
 from services.runtime.accepted import Conflict, Entry
 from services.runtime.redis import DATA_FIELD
 from services.runtime.settings import Settings
@@ -131,9 +133,11 @@ class Projector:
 
     async def _commit_round(self, batch: _Batch, cid: str, items: list[tuple[bytes, Event, bytes]]) -> bool:
         """Commit events of distinct ids; sort each entry into acked, retried or dead-lettered."""
+        started = time.perf_counter()
         try:
             result = await commit_championship(self.redis, cid, [Entry(sid.decode(), e) for sid, e, _ in items],
                                                self.held, retention=self.settings.changes_retention)
+            metrics.COMMIT_SECONDS.observe(time.perf_counter() - started)
         except Exception:
             log.exception("commit failed; entries stay pending for redelivery", entries=len(items))
             batch.outcome.failed.append(cid)
@@ -141,17 +145,24 @@ class Projector:
         batch.outcome.commits.append(result)
         await self._dead_letter_conflicts(batch, cid, result.conflicts, {sid.decode(): raw for sid, _, raw in items})
         violating = {id(e): v for e, v in result.violations}
+        conflicting = {c.entry.stream_id for c in result.conflicts}
         for sid, event, raw in items:
             violation = violating.get(id(event))
+            if sid.decode() in conflicting:
+                continue  # dead-lettered above
             if violation is None:
                 batch.outcome.acked.append(sid)
             elif batch.delivered(sid) < self.settings.max_deliveries:
+                metrics.EVENTS.labels("retrying").inc()
                 batch.outcome.retrying.append(sid)
                 log.info("breaks the rules as they stand; left pending for redelivery", event_id=event.event_id,
                          delivery=batch.delivered(sid), violation=str(violation))
             else:
                 batch.to_dead(sid, f"rule violation: {violation}", raw, event.event_id, cid)
+        metrics.EVENTS.labels("applied").inc(len(result.applied))
+        metrics.EVENTS.labels("duplicate").inc(len(result.duplicates))
         if result.version is not None:
+            metrics.CHANGES.inc()
             log.info("standings changed", version=result.version, causes=result.applied, events=len(items),
                      attempts=result.attempts)
         for event_id in result.applied:
@@ -186,6 +197,7 @@ class _Batch:
         self.dead.append(dead_letter_fields(reason=reason, stream_id=sid, payload=payload, event_id=event_id,
                                             championship_id=championship_id, accepted_payload=accepted_payload))
         self.outcome.dead_lettered.append((sid, reason))
+        metrics.EVENTS.labels("dead_lettered").inc()
         self.outcome.acked.append(sid)
         log.warning("dead-lettered", stream_id=sid.decode(), reason=reason, event_id=event_id,
                     championship_id=championship_id)

@@ -17,6 +17,12 @@ is dropped). When given, they replace the URL's own, and ``redis_url`` is the UR
 (percent-encoded), so every client, broker and probe made from it authenticates. TLS:
 ``rediss://host:6380/0?ssl_ca_certs=/path/ca.crt`` (``ssl_certfile``/``ssl_keyfile`` for client
 certificates, ``ssl_cert_reqs=none`` to skip verification: for tests only).
+
+Secrets as files: every setting may also come from a file named after its variable
+(``STANDINGS_WEBHOOK_URLS``, ``STANDINGS_INGEST_TOKENS``, ...) in the folder that
+``STANDINGS_SECRETS_DIR`` names (a mounted Kubernetes or Compose secret; surrounding whitespace
+dropped). The folder is read when the settings are made; a variable set in the environment wins
+over its file. ``STANDINGS_SECRETS_DIR`` itself is read once, when this module is imported.
 """
 
 from __future__ import annotations
@@ -34,6 +40,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from services.runtime.redaction import redact, register_secret
 
 REDIS_SCHEMES = ("redis://", "rediss://")
+SECRETS_DIR = os.environ.get("STANDINGS_SECRETS_DIR", "").strip() or None
 LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
 
 
@@ -48,6 +55,7 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="STANDINGS_", extra="ignore", populate_by_name=True,
         hide_input_in_errors=True,  # a rejected value may be a URL with a password in it
+        secrets_dir=SECRETS_DIR,
     )
 
     redis_url: str | None = Field(
@@ -80,6 +88,10 @@ class Settings(BaseSettings):
     log_level: LogLevel = "INFO"
     gateway_host: str = "127.0.0.1"
     gateway_port: int = Field(8000, gt=0, lt=65536)
+    metrics_host: str = Field("127.0.0.1", description="Where a projector or notifier process serves /metrics.")
+    metrics_port: int = Field(
+        9464, ge=0, lt=65536, description="Port of a projector's or notifier's /metrics (0: none); the gateway serves "
+        "/metrics on its own port, and `standings up` there for every service of the process.")
     frame_ancestors: str = Field(
         "'self'", pattern=r"^[^;,\r\n]+$", description="Who may frame the gateway's pages (CSP frame-ancestors): "
         "'self', 'none', '*' or origins such as https://graphics.example.com (services/gateway/headers.py).")
