@@ -41,7 +41,7 @@ class NotifierSettings(Settings):
     # Webhook URLs carry tokens and the secret is one: a validation error never echoes an input.
     model_config = SettingsConfigDict(**{**Settings.model_config, "hide_input_in_errors": True})
 
-    webhook_urls: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    webhook_urls: Annotated[list[str], NoDecode] = Field(default_factory=list, repr=False)  # tokens in the paths
     webhook_format: WebhookFormat = "json"
     webhook_timeout_s: float = Field(10.0, gt=0, description="Per POST.")
     webhook_max_attempts: int = Field(5, gt=0, description="POSTs per announcement before dead-lettering.")

@@ -171,6 +171,9 @@ class Webhook:
         secret = settings.webhook_secret.get_secret_value()
         self.signer = Signer(secret) if secret else None
 
+    def __repr__(self) -> str:
+        return f"Webhook({self.name}, {self.format})"  # never the URL: it holds the token
+
     async def send(self, message_id: str, body: Mapping) -> Outcome:
         """POST `body` until a 2xx, a final 4xx or the attempts run out (see the module doc)."""
         s, data, reason = self.settings, encode(body), ""

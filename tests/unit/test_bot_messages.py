@@ -190,6 +190,7 @@ def test_the_secret_is_checked_and_never_shown() -> None:
 def test_a_redacted_url_keeps_no_token() -> None:
     url = "https://discord.com/api/webhooks/123/s3cr3t-T0KEN"
     assert redact(url) == f"https://discord.com/...#{webhook_key(url)}" and "T0KEN" not in redact(url)
+    assert "T0KEN" not in repr(NotifierSettings(webhook_urls=url))  # nor in a traceback's locals
     assert NotifierSettings(webhook_format="slack").interval_s == 1.0
     assert NotifierSettings(webhook_format="slack", webhook_interval_s=0.2).interval_s == 0.2
     assert NotifierSettings(webhook_format="discord").interval_s == 0.0
