@@ -6,6 +6,7 @@ import asyncio
 import io
 import json
 import logging
+import time
 
 import pytest
 import redis
@@ -165,3 +166,18 @@ async def test_healthcheck_needs_redis_and_the_named_group(redis_url: str, redis
     assert check(settings, "projector") is None
     assert "missing" in check(settings, "notifier")
     assert "redis" in check(Settings(redis_url="redis://127.0.0.1:1/0"), None)
+
+
+async def test_readiness_fails_when_the_group_falls_behind(redis_url: str, redis_client) -> None:
+    """--max-stale: an entry left undelivered, then pending, longer than allowed fails the probe."""
+    settings = Settings(redis_url=redis_url)
+    await ensure_group(redis_client, settings.events_stream, "projector")
+    assert check(settings, "projector", max_stale=60) is None  # nothing to do: never stale
+    old = f"{int(time.time() * 1000) - 120_000}-0"  # published two minutes ago
+    await redis_client.xadd(settings.events_stream, {"data": "{}"}, id=old)
+    assert "behind" in check(settings, "projector", max_stale=60)  # not yet delivered
+    assert check(settings, "projector", max_stale=600) is None
+    await redis_client.xreadgroup("projector", "slow", {settings.events_stream: ">"})
+    assert "behind" in check(settings, "projector", max_stale=60)  # delivered, never acknowledged
+    await redis_client.xack(settings.events_stream, "projector", old)
+    assert check(settings, "projector", max_stale=60) is None
