@@ -44,7 +44,7 @@ def claimer_name(settings: Settings) -> str:
 
 def build_broker(url: str, settings: Settings) -> tuple[RedisBroker, Projector]:
     """The broker with both subscribers wired to one `Projector` (whose client is the broker's own)."""
-    broker = redis_broker(url)
+    broker = redis_broker(url, tracing=settings.tracing)
     projector = Projector(connect(url, client_name=f"projector:{settings.consumer_name}"), settings)
 
     subscribe_group(broker, settings.events_stream, settings.projector_group, settings.consumer_name,

@@ -25,9 +25,21 @@ from services.runtime.redis import resilience
 POLLING_INTERVAL_S = 0.1  # FastStream's default XREADGROUP BLOCK for stream subscribers
 
 
-def redis_broker(url: str) -> RedisBroker:
-    """A broker for `url` logging through structlog, with the clients' reconnect and retry options."""
-    return RedisBroker(url, logger=structlog.get_logger("faststream"), log_level=logging.DEBUG, **resilience())
+def redis_broker(url: str, *, tracing: bool = False) -> RedisBroker:
+    """A broker for `url` logging through structlog, with the clients' reconnect and retry options;
+    with `tracing`, every batch consumed is an OpenTelemetry span (FastStream's middleware, on the
+    global tracer provider: run the service under `opentelemetry-instrument`, or configure one)."""
+    middlewares = (_telemetry(),) if tracing else ()
+    return RedisBroker(url, logger=structlog.get_logger("faststream"), log_level=logging.DEBUG, middlewares=middlewares,
+                       **resilience())
+
+
+def _telemetry():
+    try:
+        from faststream.redis.opentelemetry import RedisTelemetryMiddleware
+    except ImportError as exc:  # an optional extra: off by default
+        raise RuntimeError("STANDINGS_TRACING needs the tracing extra: pip install 'standings[tracing]'") from exc
+    return RedisTelemetryMiddleware()
 
 
 async def stop_draining(broker: RedisBroker) -> None:

@@ -92,6 +92,8 @@ class Settings(BaseSettings):
     metrics_port: int = Field(
         9464, ge=0, lt=65536, description="Port of a projector's or notifier's /metrics (0: none); the gateway serves "
         "/metrics on its own port, and `standings up` there for every service of the process.")
+    tracing: bool = Field(False, description="OpenTelemetry spans for every batch the projector and notifier consume "
+                          "(FastStream's middleware; needs the 'tracing' extra and a tracer provider).")
     frame_ancestors: str = Field(
         "'self'", pattern=r"^[^;,\r\n]+$", description="Who may frame the gateway's pages (CSP frame-ancestors): "
         "'self', 'none', '*' or origins such as https://graphics.example.com (services/gateway/headers.py).")
