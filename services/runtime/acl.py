@@ -114,9 +114,9 @@ def users(settings: Settings, *, notifier_dead_letters: str = DEFAULT_NOTIFIER_D
             Grant(_projection_keys(), (*connect, "get", "set", "exists", "hget", "hmget", "hgetall", "hkeys", "hlen",
                                       "hscan", "hset", "hdel", "sadd", "smembers", "sismember", "scard", "del",
                                       "unlink", "rename", "pexpire", "persist", *TRANSACTIONS)),
-            (Grant((events,), (*GROUP_CONSUMER, "xrange", "xrevrange", "xlen", "xinfo|stream", "xinfo|groups",
+            (Grant((events,), (*GROUP_CONSUMER, "xrange", "xrevrange", "xlen", "exists", "xinfo|stream", "xinfo|groups",
                                "xinfo|consumers")),
-             Grant((dead, changes), ("xadd", "xrange", "xrevrange", "xlen", "xinfo|stream")))),
+             Grant((dead, changes), ("xadd", "xrange", "xrevrange", "xlen", "exists", "xinfo|stream")))),
         "gateway": User(
             "gateway", "reads standings:* (tables, changes streams, the projector group's progress); XADD to the event "
             "stream (HTTP ingest)",

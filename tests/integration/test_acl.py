@@ -30,6 +30,7 @@ from pathlib import Path
 import httpx
 import pytest
 import redis
+from prometheus_client import generate_latest
 from redis.asyncio import Redis as AsyncRedis
 from typer.testing import CliRunner
 
@@ -38,7 +39,7 @@ from services.gateway import create_app
 from services.projector import projector_running
 from services.projector.rebuild import rebuild
 from services.runtime import acl as acls
-from services.runtime import keys
+from services.runtime import keys, metrics
 from services.runtime.healthcheck import check
 from services.runtime.logging import configure_logging
 from services.runtime.redis import connect, entry
@@ -184,6 +185,9 @@ async def test_the_projector_projects_claims_dead_letters_and_rebuilds_under_its
         with acl.admin() as admin:
             await until(lambda: admin.xlen(settings.dead_letter_stream) == 1, what="the poison entry dead-lettered")
         assert check(settings, settings.projector_group) is None  # the container probe, with its credentials
+        assert check(settings, settings.projector_group, max_stale=60) is None  # readiness: keeping up
+        scraped = generate_latest(metrics.REGISTRY).decode()  # /metrics reads lag and dead letters as the projector
+        assert 'standings_dead_letters{stream="standings:dead-letters"} 1.0' in scraped
         await asyncio.sleep(0.5)  # the claimer's XAUTOCLAIM runs a few times meanwhile
     client = connect(settings.redis_url)
     try:
@@ -217,7 +221,7 @@ async def test_the_gateway_serves_fans_out_and_ingests_under_its_user(acl: AclSe
         async with gateway.router.lifespan_context(gateway):
             subscription = await gateway.state.hub.subscribe(CID)
             async with httpx.AsyncClient(transport=httpx.ASGITransport(app=gateway), base_url="http://gateway") as http:
-                for path in ("/readyz", "/championships", f"/championships/{CID}/standings",
+                for path in ("/readyz", "/metrics", "/championships", f"/championships/{CID}/standings",
                              f"/championships/{CID}/standings?after_round=1", f"/championships/{CID}/progression",
                              f"/championships/{CID}/drivers/ann-lee", f"/championships/{CID}/events"):
                     response = await http.get(path)
@@ -367,7 +371,8 @@ def test_standings_acl_needs_every_password_and_prints_none(tmp_path: Path) -> N
     made = runner.invoke(cli, ["acl", "--secrets-dir", str(tmp_path / "secrets"), "--generate"])
     assert made.exit_code == 0, made.output
     written = {p.name: p.read_text().strip() for p in (tmp_path / "secrets").iterdir()}
-    assert set(written) == {"users.acl", *(f"redis-{u}" for u in acls.USERS)}
+    assert set(written) == {"users.acl", *(f"redis-{u}" for u in acls.USERS), "ingest-tokens", "webhook-urls", ".gitignore",
+                            "webhook-signing-secret"}
     assert (tmp_path / "secrets").stat().st_mode & 0o077 == 0  # the folder is private
     for user in acls.USERS:
         assert written[f"redis-{user}"] not in made.output and written[f"redis-{user}"] not in written["users.acl"]
