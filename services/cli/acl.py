@@ -4,9 +4,11 @@ Each user's password comes from, in order: ``STANDINGS_ACL_<USER>_PASSWORD_FILE`
 ``STANDINGS_ACL_<USER>_PASSWORD``, the file ``<secrets-dir>/redis-<user>``; with ``--generate``, a
 user with none of them gets a fresh random password written to ``<secrets-dir>/redis-<user>``.
 The service then reads the same file as ``STANDINGS_REDIS_PASSWORD_FILE`` (Compose and
-Kubernetes mount it as a secret). The ACL file holds SHA-256 hashes (``#<hex>``), not the
-passwords, unless ``--plain``. Nothing secret is printed: stderr names each user, what it may do
-and where its password came from.
+Kubernetes mount it as a secret). ``--generate`` also creates, empty when missing, the other
+secret files the deployments mount (:data:`DEPLOY_FILES`: HTTP ingest off, webhooks off,
+unsigned), so that ``docker compose up`` and ``kubectl apply -k`` work at once. The ACL file
+holds SHA-256 hashes (``#<hex>``), not the passwords, unless ``--plain``. Nothing secret is
+printed: stderr names each user, what it may do and where its password came from.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from __future__ import annotations
 import os
 import secrets
 import sys
+from contextlib import suppress
 from pathlib import Path
 from typing import Annotated
 
@@ -24,6 +27,16 @@ from services.runtime import acl as acls
 from services.runtime.redaction import register_secret
 
 SERVER_VERSION = "7.2"
+DEPLOY_FILES = ("ingest-tokens", "webhook-urls", "webhook-signing-secret")
+
+
+def _private(folder: Path) -> None:
+    """Make `folder` (0700) and keep git out of it (a `.gitignore` of `*`, unless one is there)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    folder.chmod(0o700)
+    ignore = folder / ".gitignore"
+    if not ignore.exists():
+        ignore.write_text("# secrets made by `standings acl`: never committed\n*\n")
 
 
 def _password(user: str, secrets_dir: Path | None, generate: bool) -> tuple[str | None, str]:
@@ -43,8 +56,7 @@ def _password(user: str, secrets_dir: Path | None, generate: bool) -> tuple[str 
         return file.read_text().rstrip("\r\n"), str(file)
     if not generate:
         return None, f"${env}, ${env}_FILE or {file} (--generate creates it)"
-    secrets_dir.mkdir(parents=True, exist_ok=True)
-    secrets_dir.chmod(0o700)
+    _private(secrets_dir)
     value = secrets.token_urlsafe(32)
     # 0644 inside a 0700 folder: private on this machine, yet readable by the container user
     # once Compose bind-mounts the file alone (Kubernetes secrets have their own modes).
@@ -94,6 +106,11 @@ def acl(
         for line in missing:
             errors.print(f"[bold red]error:[/] {line}", highlight=False, soft_wrap=True)
         raise typer.Exit(2)
+    if generate and secrets_dir is not None:
+        _private(secrets_dir)
+        for name in DEPLOY_FILES:
+            with suppress(FileExistsError):
+                os.close(os.open(secrets_dir / name, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644))
     dead_letters = os.environ.get("STANDINGS_NOTIFIER_DEAD_LETTER_STREAM") or acls.DEFAULT_NOTIFIER_DEAD_LETTERS
     try:
         text = acls.acl_file(settings, passwords, plain=plain, notifier_dead_letters=dead_letters,
