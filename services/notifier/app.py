@@ -32,7 +32,7 @@ from services.notifier.groups import ensure_groups, since
 from services.notifier.handler import Notifier, Sink
 from services.notifier.settings import NotifierSettings
 from services.notifier.webhooks import redact
-from services.runtime import keys, read_model
+from services.runtime import keys, metrics, read_model
 from services.runtime.broker import quiesce, redis_broker, stop_draining
 from services.runtime.redis import connect
 from services.runtime.streams import subscribe_group
@@ -93,7 +93,7 @@ class Discovery:
 
 def build(url: str, settings: NotifierSettings) -> tuple[RedisBroker, Notifier, Discovery]:
     """The broker (no subscribers until discovery), the `Notifier` and its `Discovery`."""
-    broker = redis_broker(url)
+    broker = redis_broker(url, tracing=settings.tracing)
     redis: Redis = connect(url, client_name=f"notifier:{settings.consumer_name}")
     notifier = Notifier(redis, httpx.AsyncClient(), settings)
     return broker, notifier, Discovery(broker, notifier, settings)
@@ -108,6 +108,7 @@ async def _close(notifier: Notifier) -> None:
 async def notifier_running(url: str, settings: NotifierSettings) -> AsyncIterator[Notifier]:
     """Run the notifier in this event loop for the block (tests, `up`)."""
     broker, notifier, discovery = build(url, settings)
+    metrics.watch_streams(url, settings.events_stream, settings.notifier_dead_letter_stream)
     await broker.start()
     await discovery.refresh()
     task = asyncio.create_task(discovery.run())
@@ -137,6 +138,8 @@ async def run_notifier(settings: NotifierSettings) -> None:
         log.warning("no STANDINGS_WEBHOOK_URLS: announcements are only logged")
     with redis_url_for(settings) as url:
         broker, notifier, discovery = build(url, settings)
+        metrics.watch_streams(url, settings.events_stream, settings.notifier_dead_letter_stream)
+        metrics.serve_metrics(settings)
         app = FastStream(broker, logger=structlog.get_logger("faststream.app"))
         tasks: list[asyncio.Task] = []
 

@@ -48,6 +48,7 @@ import httpx
 import structlog
 
 from services.notifier.settings import NotifierSettings
+from services.runtime import metrics
 
 log = structlog.get_logger("standings.notifier")
 
@@ -175,7 +176,15 @@ class Webhook:
         return f"Webhook({self.name}, {self.format})"  # never the URL: it holds the token
 
     async def send(self, message_id: str, body: Mapping) -> Outcome:
-        """POST `body` until a 2xx, a final 4xx or the attempts run out (see the module doc)."""
+        """POST `body` until a 2xx, a final 4xx or the attempts run out (see the module doc);
+        counted in the metrics (deliveries by result, time with retries)."""
+        started = time.perf_counter()
+        outcome = await self._post(message_id, body)
+        metrics.WEBHOOK_SECONDS.observe(time.perf_counter() - started)
+        metrics.WEBHOOKS.labels("delivered" if outcome.ok else "failed").inc()
+        return outcome
+
+    async def _post(self, message_id: str, body: Mapping) -> Outcome:
         s, data, reason = self.settings, encode(body), ""
         for attempt in range(1, s.webhook_max_attempts + 1):
             await self.limiter.wait()

@@ -10,12 +10,16 @@ from projector_events import publish, race, registration, wait_drained
 from prometheus_client.parser import text_string_to_metric_families
 
 from services.gateway import create_app
+from services.notifier import notifier_running
 from services.projector import projector_running
 from services.runtime import keys
 from services.runtime.metrics import serve_metrics
 from services.runtime.redis import ensure_group
 from services.runtime.server import free_port
 from services.runtime.settings import Settings
+from tests.integration import notifier_support
+
+receiver = notifier_support.receiver  # the fixture
 
 
 def samples(text: str) -> dict[tuple[str, tuple], float]:
@@ -71,3 +75,18 @@ def test_a_projector_or_notifier_process_serves_its_own_metrics():
     with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5) as response:
         names = {family.name for family in text_string_to_metric_families(response.read().decode())}
     assert {"standings_events", "standings_gc_pause_seconds", "standings_sse_clients"} <= names
+
+
+async def test_webhook_deliveries_are_counted(redis_url, redis_client, receiver):
+    before = await scrape(redis_url)
+    s = notifier_support.notifier_settings(redis_url, [receiver.url("/ok")])
+    await notifier_support.project(redis_client, redis_url, [notifier_support.registration(), notifier_support.race(1)])
+    async with notifier_running(redis_url, s):
+        await notifier_support.wait_for(lambda: notifier_support.notified(redis_client, s))
+    after = await scrape(redis_url)
+
+    def moved(name: str, **labels: str) -> float:
+        return counted(after, name, **labels) - counted(before, name, **labels)
+
+    assert moved("standings_webhook_deliveries_total", result="delivered") == len(receiver.posts()) > 0
+    assert moved("standings_webhook_seconds_count") == len(receiver.posts())
