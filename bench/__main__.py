@@ -3,7 +3,7 @@
 import importlib
 import sys
 
-for name in ("bench.bench_engine", "bench.bench_projector", "bench.bench_gateway", "bench.bench_season"):
+for name in ("bench.bench_engine", "bench.bench_projector", "bench.bench_gateway", "bench.bench_notifier", "bench.bench_season"):
     module = importlib.import_module(name)
     print(f"== {name}", flush=True)
     sys.argv = [name]
