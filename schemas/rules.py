@@ -120,6 +120,39 @@ class ClassDef(_Strict):
     name: Name = Field(description="Display name, e.g. 'Pro-Am'.")
 
 
+# Branding: display data only. The engine never reads it; overlays and pages do (via the gateway).
+Colour = Annotated[str, StringConstraints(pattern=r"^#[0-9a-fA-F]{6}$")]
+Code = Annotated[str, StringConstraints(pattern=r"^[A-Z]{2,4}$")]
+ShortName = Annotated[str, StringConstraints(min_length=1, max_length=24)]
+LogoUrl = Annotated[str, StringConstraints(max_length=500, pattern=r"^https?://[^\s\x22\x27<>]+$")]
+
+
+class ClassBranding(_Strict):
+    name: Name | None = Field(None, description="Display name on graphics; default: the class's name.")
+    short_name: ShortName | None = Field(None, description="Compact label, e.g. 'PRO-AM'.")
+    colour: Colour | None = Field(None, description="Class colour as #rrggbb; default: generated.")
+
+
+class TeamBranding(_Strict):
+    short_name: ShortName | None = Field(None, description="Compact name, e.g. 'Wright'.")
+    colour: Colour | None = Field(None, description="Team colour as #rrggbb; default: generated from the team id.")
+    logo_url: LogoUrl | None = Field(None, description="http(s) URL of the team's logo.")
+
+
+class DriverBranding(_Strict):
+    code: Code | None = Field(None, description="2-4 uppercase letters, e.g. 'HAR'; default: from the surname.")
+    short_name: ShortName | None = Field(None, description="Compact name, e.g. 'L. Hartog'.")
+
+
+class Branding(_Strict):
+    """How a championship looks on graphics. Optional; every field has a default the gateway derives."""
+
+    logo_url: LogoUrl | None = Field(None, description="http(s) URL of the championship's logo.")
+    classes: dict[Slug, ClassBranding] = Field({}, max_length=50, description="By class id (must be a class of the rules).")
+    teams: dict[Slug, TeamBranding] = Field({}, max_length=500, description="By team id.")
+    drivers: dict[Slug, DriverBranding] = Field({}, max_length=5000, description="By driver id.")
+
+
 class Rules(_Strict):
     """A championship's scoring rules. A later revision replaces the whole document."""
 
@@ -139,6 +172,7 @@ class Rules(_Strict):
         [TableDef(id="drivers", name="Drivers")], min_length=1, max_length=50, description="The tables to keep."
     )
     ranking: Ranking = Ranking()
+    branding: Branding | None = Field(None, description="Display data for overlays and pages; never used for scoring.")
 
     @model_validator(mode="after")
     def _references_exist(self) -> Rules:
@@ -154,6 +188,9 @@ class Rules(_Strict):
                 for c in item.classes or []:
                     if c not in known:
                         raise ValueError(f"{where}.{i}.classes: unknown class {c!r} (known: {', '.join(class_ids)})")
+        for c in self.branding.classes if self.branding else ():
+            if c not in known:
+                raise ValueError(f"branding.classes: unknown class {c!r} (known: {', '.join(class_ids)})")
         for i, drop in enumerate(self.drops):
             if drop.drop_worst is not None and not self.calendar:
                 raise ValueError(f"drops.{i}.drop_worst: needs a calendar to know the season's length; use best_of without one")
