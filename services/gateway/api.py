@@ -18,7 +18,9 @@ from redis.asyncio import Redis
 from redis.exceptions import RedisError
 from sse_starlette import EventSourceResponse
 
+from services.engine import rules_of as engine_rules_of
 from services.engine import standings as engine_standings
+from services.gateway import branding as branding_view
 from services.gateway import models, views
 from services.gateway.live import Feed
 from services.runtime import metrics, read_model
@@ -83,6 +85,16 @@ async def season(request: Request, cid: str, kind: Literal["drivers", "teams"], 
     tables = (await read_model.snapshot(redis, cid)).tables
     facts, _ = await read_model.facts(redis, cid)
     return await to_thread.run_sync(views.season, tables, facts, kind, subject_id, table)
+
+
+@router.get("/championships/{cid}/branding", response_model=models.Branding, responses=NotFound, tags=["standings"])
+async def branding(request: Request, cid: str) -> dict:
+    """Colours, display names, short names and driver codes for graphics: the rules' ``branding`` with
+    defaults for whatever it leaves out (every class, and every team and driver in the results)."""
+    redis = _redis(request)
+    await _known(redis, cid)
+    facts, _ = await read_model.facts(redis, cid)
+    return branding_view.resolve(cid, engine_rules_of(facts), facts)
 
 
 @router.get("/championships/{cid}/events", response_model=models.AuditTrail, responses=NotFound, tags=["audit"])

@@ -62,7 +62,8 @@ def create_app(redis_url: str, settings: Settings | None = None) -> FastAPI:
     app.add_exception_handler(NotFound, _not_found)
     app.add_exception_handler(RequestValidationError, _invalid)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
-    for path, page in (("/", "page.html"), ("/championships/{cid}/page", "page.html"), ("/overlay", "overlay.html")):
+    for path, page in (("/", "page.html"), ("/championships/{cid}/page", "page.html"), ("/overlay", "overlay.html"),
+                       ("/overlay/builder", "builder.html")):
         app.add_api_route(path, _page(page), include_in_schema=False)
     return app
 

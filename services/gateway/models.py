@@ -86,3 +86,33 @@ class AuditTrail(BaseModel):
 class Health(BaseModel):
     status: Literal["ok", "unavailable"]
     detail: str | None = None
+
+
+class ClassBrand(BaseModel):
+    id: str
+    name: str
+    short_name: str
+    colour: str = Field(description="#rrggbb")
+
+
+class TeamBrand(BaseModel):
+    name: str
+    short_name: str
+    colour: str = Field(description="#rrggbb")
+    logo_url: str | None
+
+
+class DriverBrand(BaseModel):
+    name: str
+    team_id: str | None
+    code: str = Field(description="2-4 uppercase letters, e.g. 'HAR'.")
+    short_name: str
+
+
+class Branding(BaseModel):
+    championship_id: str
+    name: str
+    logo_url: str | None
+    classes: list[ClassBrand] = Field(description="In the rules' order.")
+    teams: dict[str, TeamBrand] = Field(description="By team id: every team in the results or the rules' branding.")
+    drivers: dict[str, DriverBrand] = Field(description="By driver id: every driver in the results or the rules' branding.")
