@@ -14,6 +14,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
+import fastapi_offline
 import structlog
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -30,6 +31,7 @@ from services.runtime.redis import connect
 from services.runtime.settings import Settings
 
 STATIC = Path(__file__).parent / "static"
+DOCS_ASSETS = Path(fastapi_offline.__file__).parent / "static"  # Swagger UI and ReDoc, as the package ships them
 log = structlog.get_logger("standings.gateway")
 
 
@@ -52,7 +54,7 @@ def create_app(redis_url: str, settings: Settings | None = None) -> FastAPI:
             await app.state.redis.aclose()
             log.info("gateway stopped")
 
-    app = FastAPI(title="Standings gateway", version="1", lifespan=lifespan,
+    app = FastAPI(title="Standings gateway", version="1", lifespan=lifespan, docs_url=None, redoc_url=None,
                   description="Live championship standings: read API, Server-Sent Events, broadcast overlay; "
                               "HTTP ingest for producers (bearer tokens).")
     settings = settings or Settings()
@@ -62,6 +64,10 @@ def create_app(redis_url: str, settings: Settings | None = None) -> FastAPI:
     app.add_exception_handler(NotFound, _not_found)
     app.add_exception_handler(RequestValidationError, _invalid)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    # The API docs' Swagger UI and ReDoc from the fastapi-offline package, not a CDN: they work offline
+    app.mount("/docs-assets", StaticFiles(directory=DOCS_ASSETS), name="docs-assets")
+    for path, page in (("/docs", "docs.html"), ("/redoc", "redoc.html")):
+        app.add_api_route(path, _page(page), include_in_schema=False)
     for path, page in (("/", "page.html"), ("/championships/{cid}/page", "page.html"), ("/overlay", "overlay.html"),
                        ("/overlay/builder", "builder.html")):
         app.add_api_route(path, _page(page), include_in_schema=False)

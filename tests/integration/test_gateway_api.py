@@ -153,8 +153,10 @@ async def test_security_headers(api, redis_url) -> None:
         assert headers["content-security-policy"].startswith("default-src 'self';")
         assert headers["content-security-policy"].endswith("frame-ancestors 'self'")
         assert headers["x-frame-options"] == "SAMEORIGIN"
-    docs = (await api.get("/docs")).headers  # Swagger UI's assets come from a CDN
-    assert "content-security-policy" not in docs and docs["x-content-type-options"] == "nosniff"
+    for path in ("/docs", "/redoc"):  # their assets are the gateway's own (/docs-assets), so they get a policy too
+        docs = (await api.get(path)).headers
+        assert docs["content-security-policy"].startswith("default-src 'self';") and docs["x-content-type-options"] == "nosniff"
+        assert "script-src" not in docs["content-security-policy"]  # no inline script anywhere
 
     from services.runtime.settings import Settings
 
