@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 STAMP := $(VENV)/.installed
 
-.PHONY: test demo up bench schemas
+.PHONY: test demo up bench schemas mutation
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -25,3 +25,20 @@ bench: $(STAMP)
 
 schemas: $(STAMP)
 	$(VENV)/bin/python -m schemas
+
+# Mutation testing (slow, not part of `test` nor CI; see docs/testing.md). Mutates services/engine/ and the
+# projector's commit path, from a fresh mutants/ copy. One area: make mutation MUTANTS='services.engine.*'
+MUTATION_STAMP := $(VENV)/.installed-mutation
+MUTATION_CHILDREN ?= 2
+MUTANTS ?=
+
+$(MUTATION_STAMP): $(STAMP)
+	$(VENV)/bin/pip install --quiet -e '.[test,mutation]'
+	touch $@
+
+mutation: $(MUTATION_STAMP)
+	rm -rf mutants
+	$(VENV)/bin/mutmut run --max-children $(MUTATION_CHILDREN) $(MUTANTS)
+	$(VENV)/bin/mutmut results --all true > mutants/results.txt
+	@grep -c ': killed$$' mutants/results.txt | sed 's/^/killed: /'
+	@grep -v ': killed$$' mutants/results.txt || true
