@@ -147,7 +147,7 @@ def test_unknown_class_says_so(pipeline: str, redis_url: str, browser, tmp_path:
     browser.get(f"{pipeline}/overlay?championship={CID}&class_id=gt3")
     _wait(lambda: browser.execute_script("return document.body.dataset.view") == "message", "the message", tmp_path)
     text = browser.execute_script("return document.getElementById('board').innerText")
-    assert "Unknown class" in text and "'gt3'" in text and "Pro-Am (proam)" in text, text
+    assert "UNKNOWN CLASS" in text and "'gt3'" in text and "Pro-Am (proam)" in text, text
     assert browser.execute_script("return document.body.dataset.status") == "error"
     checked(browser, "overlay-unknown-class")
     assert_nothing_refused(browser)
