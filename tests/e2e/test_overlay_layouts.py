@@ -176,3 +176,31 @@ def test_branding_endpoint_fills_defaults(pipeline: str, redis_url: str, tmp_pat
     assert brand["teams"]["wright-motorsports"] == {"name": "Wright Motorsports", "short_name": "Wright",
                                                     "colour": "#2b9348", "logo_url": None}
     assert httpx.get(f"{pipeline}/championships/nope/branding").status_code == 404
+
+
+def test_builder_previews_and_copies_the_url(pipeline: str, redis_url: str, browser, tmp_path: Path) -> None:  # noqa: F811
+    from selenium.webdriver.support.ui import Select
+
+    season(redis_url, pipeline, tmp_path)
+    browser.get(f"{pipeline}/overlay/builder")
+    _wait(lambda: browser.execute_script("return document.getElementById('class_id').options.length") == 3, "the classes")
+    Select(browser.find_element("id", "class_id")).select_by_value("proam")
+    Select(browser.find_element("id", "class_id")).select_by_value("pro")
+    Select(browser.find_element("id", "layout")).select_by_value("lower-third")
+    _wait(lambda: browser.execute_script("return document.getElementById('driver').options.length") == 21, "the drivers")
+    Select(browser.find_element("id", "driver")).select_by_value("elias-de-la-torre")
+    Select(browser.find_element("id", "theme")).select_by_value("light")
+    Select(browser.find_element("id", "backdrop")).select_by_value("dark")
+    url = browser.find_element("id", "url").get_attribute("value")
+    assert url == (f"{pipeline}/overlay?championship={CID}&class_id=pro&layout=lower-third"
+                   f"&driver=elias-de-la-torre&theme=light"), url
+    frame = browser.find_element("id", "frame")
+    _wait(lambda: frame.get_attribute("src") == url, "the preview to follow the URL")
+    browser.switch_to.frame(frame)
+    _wait(lambda: browser.execute_script("return document.body.dataset.view") == "table", "the preview's table", tmp_path)
+    assert "Elias De La Torre" in browser.execute_script("return document.querySelector('.who b').textContent")
+    browser.switch_to.default_content()
+    browser.find_element("id", "copy").click()
+    _wait(lambda: browser.find_element("id", "copy").text == "Copied", "the copy")
+    browser.save_screenshot(str(ARTIFACTS / "overlay-builder.png"))
+    assert_nothing_refused(browser)
