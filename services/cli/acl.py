@@ -21,8 +21,9 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 
-from services.cli.common import errors, fail, load_settings
+from services.cli.common import errors, fail, invalid, load_settings
 from services.runtime import acl as acls
 from services.runtime.redaction import register_secret
 
@@ -103,9 +104,7 @@ def acl(
         register_secret(value)
         passwords[name], sources[name] = value, source
     if missing:
-        for line in missing:
-            errors.print(f"[bold red]error:[/] {line}", highlight=False, soft_wrap=True)
-        raise typer.Exit(2)
+        invalid(missing)
     if generate and secrets_dir is not None:
         _private(secrets_dir)
         for name in DEPLOY_FILES:
@@ -128,6 +127,7 @@ def acl(
             out.write(text)
     described = dict(zip(acls.USERS, acls.describe(settings), strict=True))
     for name in names:
-        errors.print(f"{described[name]}  [dim](password: {sources[name]})[/]", highlight=False, soft_wrap=True)
+        errors.print(f"{escape(described[name])}  [dim](password: {escape(sources[name])})[/]", highlight=False, soft_wrap=True)
     if target != "-":
-        errors.print(f"wrote {target}: load it with redis-server --aclfile {target}", highlight=False, soft_wrap=True)
+        errors.print(f"wrote {target}: load it with redis-server --aclfile {target}", markup=False, highlight=False,
+                     soft_wrap=True)

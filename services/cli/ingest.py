@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 
 from services.cli.common import Json, RedisUrl, console, errors, fail, invalid, load_settings, redis_url, run
 from services.runtime.admission import Verdict, contract, judge, problems
@@ -51,8 +52,8 @@ def publish(
                           "duplicates": duplicates}))
         return
     for line in skipped:
-        errors.print(f"[yellow]skipped[/] {line}", highlight=False, soft_wrap=True)
-    console.print(f"[green]published[/] {len(ids)} event(s) to {settings.events_stream}"
+        errors.print(f"[yellow]skipped[/] {escape(line)}", highlight=False, soft_wrap=True)
+    console.print(f"[green]published[/] {len(ids)} event(s) to {escape(settings.events_stream)}"
                   + (f", {len(duplicates)} already accepted (not published again)" if duplicates else "")
                   + (f", skipped {len(skipped)} invalid line(s)" if skipped else ""), soft_wrap=True)
 

@@ -7,8 +7,10 @@ import re
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
+from rich.text import Text
 
 from services.cli.common import Json, RedisUrl, console, errors, fail, load_settings, redis_url, run
 from services.projector import dead_letters as dl
@@ -48,8 +50,8 @@ def rebuild(
         return
     out = Table("Championship", "Mode", "Events", "Skipped", "Tables", "Changed", "Version", title="Rebuilt")
     for r in reports:
-        out.add_row(r.championship_id, r.mode, str(r.events), str(r.skipped), str(r.tables),
-                    "yes" if r.changed else "no", str(r.version))
+        out.add_row(*(Text(str(v)) for v in (r.championship_id, r.mode, r.events, r.skipped, r.tables,
+                                              "yes" if r.changed else "no", r.version)))
     console.print(out)
 
 
@@ -95,7 +97,7 @@ def list_(
         return
     out = Table("Id", "Failed at", "Championship", "Event", "Reason", title=f"Dead letters ({len(letters)})")
     for d in letters:
-        out.add_row(d.id, d.failed_at, d.championship_id or "", d.event_id or "", d.reason)
+        out.add_row(*(Text(v or "") for v in (d.id, d.failed_at, d.championship_id, d.event_id, d.reason)))
     console.print(out)
 
 
@@ -116,7 +118,7 @@ def show(
         return
     for key, value in letter.to_dict().items():
         if key != "payload":
-            console.print(f"[bold]{key}[/]: {value}", highlight=False)
+            console.print(Text.assemble((key, "bold"), f": {value}"), highlight=False, soft_wrap=True)
     try:
         console.print_json(letter.payload)
     except ValueError:
@@ -128,7 +130,7 @@ def redrive(ids: Ids = None, url: RedisUrl = None, as_json: Json = False) -> Non
     """Re-publish dead letters' payloads to the event stream (all when no id is given)."""
     _, moved = _call(url, lambda c, s: dl.redrive(c, s, ids or None))
     if ids and len(moved) < len(ids):
-        errors.print(f"[yellow]unknown:[/] {', '.join(i for i in ids if i not in moved)}")
+        errors.print(f"[yellow]unknown:[/] {escape(', '.join(i for i in ids if i not in moved))}")
     if as_json:
         print(json.dumps(moved))
         return

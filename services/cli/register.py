@@ -7,11 +7,13 @@ from __future__ import annotations
 
 import hashlib
 import json
+from functools import partial
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from pydantic import ValidationError
+from rich.markup import escape
 
 from schemas.events import Event, parse_event
 from schemas.loading import RulesFileError, describe, load_rules
@@ -46,11 +48,12 @@ def register(
     if as_json:
         print(json.dumps(summary))
         return
-    console.print(f"[green]registered[/] [bold]{rules.name} {rules.season}[/] as [bold]{championship}[/] "
-                  f"(revision {summary['revision']}, stream id {stream_id})")
-    console.print(f"  classes: {', '.join(c.name for c in rules.classes)}")
-    console.print(f"  races:   {summary['races']} over {len(rules.calendar)} rounds")
-    console.print(f"  tables:  {', '.join(t.name for t in rules.tables)}")
+    say = partial(console.print, highlight=False, soft_wrap=True)
+    say(f"[green]registered[/] [bold]{escape(rules.name)} {rules.season}[/] as [bold]{escape(championship)}[/] "
+        f"(revision {summary['revision']}, stream id {stream_id})")
+    say(f"  classes: {', '.join(c.name for c in rules.classes)}", markup=False)
+    say(f"  races:   {summary['races']} over {len(rules.calendar)} rounds", markup=False)
+    say(f"  tables:  {', '.join(t.name for t in rules.tables)}", markup=False)
 
 
 async def _register(url: str, settings: Settings, cid: str, rules: Rules, revision: int | None) -> tuple[Event, str]:

@@ -27,20 +27,45 @@ def arrow(change: int | None) -> Text:
     return Text("–", style="dim")
 
 
-def table_title(table: dict) -> str:
+def signed(value: float | int) -> str:
+    """Points won or lost: "+4", "-4"."""
+    return ("-" if value < 0 else "+") + points(abs(value))
+
+
+def gap(value: float | int | None) -> str:
+    """A gap in points behind another car: "-4"; "tied" when level on points (decided by countback)."""
+    if value is None:
+        return ""
+    return "tied" if value == 0 else f"-{points(value)}"
+
+
+def table_title(table: dict, class_names: Mapping[str, str] | None = None) -> Text:
+    """"Drivers · Pro-Am · after round 3 · provisional": the class by its name in the rules (`class_names`).
+
+    A table over every class ("overall") names no class. Text, not markup: names stay whole.
+    """
     after = f"after round {table['after_round']}" if table.get("after_round") else "no race yet"
-    flag = " · provisional" if table.get("provisional") else ""
-    return f"{table['name']} · {table['class_id']} · {after}{flag}"
+    class_id = table.get("class_id")
+    parts = [table["name"]]
+    if class_id and class_id != "overall":
+        parts.append((class_names or {}).get(class_id, class_id))
+    parts.append(after)
+    if table.get("provisional"):
+        parts.append("provisional")
+    return Text(" · ".join(parts))
 
 
-def standings_table(table: dict, *, limit: int | None = None, compact: bool = False) -> Table:
+def standings_table(table: dict, *, limit: int | None = None, compact: bool = False,
+                    class_names: Mapping[str, str] | None = None) -> Table:
     """Position, change, name, car, team, points, gaps, wins, podiums and a clinched marker.
 
-    `compact` (narrow terminals) leaves out the team and the gap to the car ahead.
+    `compact` (narrow terminals) leaves out the team and the gap to the car ahead. `class_names`
+    (class id -> display name, from the rules) names the class in the title. Every cell is Text:
+    names with `[...]` in them are shown as they are.
     """
     drivers = table.get("kind") != "teams"
     show = {"car": drivers, "team": drivers and not compact, "ahead": not compact}
-    out = Table(title=table_title(table), title_justify="left", header_style="bold", box=box.SIMPLE_HEAD)
+    out = Table(title=table_title(table, class_names), title_justify="left", header_style="bold", box=box.SIMPLE_HEAD)
     out.add_column("Pos", justify="right")
     out.add_column("", no_wrap=True)
     out.add_column("Driver" if drivers else "Team", no_wrap=True)
@@ -55,17 +80,17 @@ def standings_table(table: dict, *, limit: int | None = None, compact: bool = Fa
         name = Text(row["name"], style="bold" if row["position"] == 1 else "")
         if row.get("disqualified"):
             name.append(" DSQ", style="red")
-        cells = [f"={row['position']}" if row.get("shared") else str(row["position"]),
+        cells = [Text(f"={row['position']}" if row.get("shared") else str(row["position"])),
                  arrow(row.get("change")) if table.get("after_round") else Text(""), name]
         if show["car"]:
-            cells.append(f"#{row['car_number']}" if row.get("car_number") else "")
+            cells.append(Text(f"#{row['car_number']}" if row.get("car_number") else ""))
         if show["team"]:
-            cells.append(row.get("team_name") or "")
-        cells += [points(row["points"]), "" if row["position"] == 1 else f"-{points(row['gap_to_leader'])}"]
+            cells.append(Text(row.get("team_name") or ""))
+        cells += [Text(points(row["points"])), Text("" if row["position"] == 1 else gap(row["gap_to_leader"]))]
         if show["ahead"]:
-            cells.append("" if row.get("gap_to_ahead") in (None, 0) else f"-{points(row['gap_to_ahead'])}")
+            cells.append(Text("" if row["position"] == 1 else gap(row.get("gap_to_ahead"))))
         marker = ("★" if compact else "★ champion") if row.get("clinched") else ""
-        cells += [str(row["wins"]), str(row["podiums"]), Text(marker, style="bold yellow")]
+        cells += [Text(str(row["wins"])), Text(str(row["podiums"])), Text(marker, style="bold yellow")]
         out.add_row(*cells)
     return out
 
@@ -94,7 +119,7 @@ def change_lines(record: dict, tables: Mapping[str, dict]) -> list[Text]:
         parts += [f"{m['name']} P{m['from']}→P{m['to']}" for m in movers[:MAX_MOVES]]
         if len(movers) > MAX_MOVES:
             parts.append(f"{len(movers) - MAX_MOVES} more moved")
-        gained = [f"{g['name']} +{points(g['points'])}" for g in change.get("points_gained", [])[:3]]
+        gained = [f"{g['name']} {signed(g['points'])}" for g in change.get("points_gained", [])[:3]]
         if gained:
             parts.append("points: " + ", ".join(gained))
         lines.append(Text(head + ("; ".join(parts) or "updated"), style="" if movers else "dim"))

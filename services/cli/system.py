@@ -16,11 +16,15 @@ from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from functools import partial
 from typing import Annotated
+from urllib.parse import quote
 
 import redis
 import typer
+from rich.markup import escape
 
-from services.cli.common import RedisUrl, advertise, console, fail, load_settings
+from schemas.events import ChampionshipRegistered, parse_stored
+from schemas.rules import Rules
+from services.cli.common import RedisUrl, advertise, console, fail, load_settings, reachable
 from services.cli.supervisor import in_turn, listen, supervise
 from services.runtime import keys
 from services.runtime.embedded import embedded_server, keep_running
@@ -32,26 +36,70 @@ Host = Annotated[str | None, typer.Option("--host", help="Gateway address (defau
 Port = Annotated[int | None, typer.Option("--port", help="Gateway port (default STANDINGS_GATEWAY_PORT).", show_default=False)]
 
 
+# The overlay's query parameters besides championship, table, class_id and layout (services/gateway/static/overlay.html).
+OVERLAY_OPTIONS = ("&theme=dark|light|transparent · &rows=N · &gap=leader|interval · &names=full|short · "
+                   "&page_seconds=8 · &title=TEXT")
+
+
 def gateway_urls(settings: Settings, championship: str | None = None) -> dict[str, str]:
     host = "127.0.0.1" if settings.gateway_host in ("0.0.0.0", "::") else settings.gateway_host
+    host = f"[{host}]" if ":" in host else host  # an IPv6 address
     base = f"http://{host}:{settings.gateway_port}"
-    cid = championship or "<championship>"
+    cid = quote(championship or "<championship>", safe="<>")
     return {"gateway": base, "docs": f"{base}/docs", "page": f"{base}/championships/{cid}/page",
-            "overlay": f"{base}/overlay?championship={cid}&class_id=pro"}
+            "overlay": f"{base}/overlay?championship={cid}", "builder": f"{base}/overlay/builder"}
+
+
+def overlay_urls(settings: Settings, championship: str, rules: Rules | None) -> list[tuple[str, str]]:
+    """(label, URL) of the overlay of every table and class the rules keep: "Drivers · Pro-Am", ..."""
+    base = gateway_urls(settings, championship)["overlay"]
+    if rules is None:
+        return [("Drivers", f"{base}&table=drivers")]
+    names = {c.id: c.name for c in rules.classes}
+    out = []
+    for table in rules.tables:
+        if not table.per_class:
+            out.append((table.name, f"{base}&table={quote(table.id)}"))
+            continue
+        for class_id in table.classes or list(names):
+            out.append((f"{table.name} · {names[class_id]}", f"{base}&table={quote(table.id)}&class_id={quote(class_id)}"))
+    return out
+
+
+def layout_urls(settings: Settings, championship: str, rules: Rules, driver: str) -> list[tuple[str, str]]:
+    """(label, URL) of the overlay's other layouts (the tower is the default) for the first class's drivers."""
+    klass = rules.classes[0]
+    base = f"{gateway_urls(settings, championship)['overlay']}&table=drivers&class_id={quote(klass.id)}"
+    return [(f"lower third · {klass.name}", f"{base}&layout=lower-third&driver={quote(driver)}"),
+            (f"ticker · {klass.name}", f"{base}&layout=ticker"),
+            (f"title fight · {klass.name}", f"{base}&layout=title-fight")]
+
+
+def _rules(client: redis.Redis, championship: str) -> Rules | None:
+    raw = client.hget(keys.facts_key(championship), "rules")
+    registered = parse_stored(raw) if raw is not None else None
+    return registered.payload.rules if isinstance(registered, ChampionshipRegistered) else None
 
 
 def banner(settings: Settings) -> None:
-    """Where the gateway listens: API docs, and the page and overlay of each registered championship."""
+    """Where the gateway listens: API docs, and the page and overlays of each registered championship."""
     with redis.Redis.from_url(settings.redis_url, socket_timeout=2) as client:
         known = sorted(c.decode() for c in client.smembers(keys.CHAMPIONSHIPS_KEY))
+        rules = {cid: _rules(client, cid) for cid in known[:5]}
     urls = gateway_urls(settings)
     say = partial(console.print, soft_wrap=True, highlight=False)  # URLs stay whole, to copy
-    say(f"[bold green]standings is up[/] · gateway {urls['gateway']} · Redis {redact(settings.redis_url)}")
-    say(f"  API docs:  {urls['docs']}")
+    say(f"[bold green]standings is up[/] · gateway {escape(urls['gateway'])} · Redis {escape(redact(settings.redis_url))}")
+    say(f"  API docs:  {urls['docs']}", markup=False)
     for cid in known[:5] or [None]:
         urls = gateway_urls(settings, cid)
-        say(f"  standings: {urls['page']}")
-        say(f"  overlay:   {urls['overlay']}  (OBS browser source)")
+        say(f"  standings: {urls['page']}", markup=False)
+        overlays = overlay_urls(settings, cid, rules[cid]) if cid else [("Drivers", f"{urls['overlay']}&table=drivers")]
+        width = max(len(label) for label, _ in overlays)
+        say("  overlays (OBS browser source):", markup=False)
+        for label, url in overlays:
+            say(f"    {label:<{width}}  {url}", markup=False)
+    say(f"  overlay builder: {urls['builder']}", markup=False)
+    say(f"  overlay options: &layout=tower|lower-third|ticker|title-fight · {OVERLAY_OPTIONS}", markup=False, style="dim")
     say("  Ctrl-C to stop", style="dim")
 
 
@@ -60,7 +108,10 @@ def serve(settings: Settings, *, projector: bool, gateway: bool, notifier: bool 
     """Run services with the configured Redis, or an embedded server for their lifetime.
 
     `before(live_settings)`: a coroutine run first, before any service starts (the demo's reset).
+    A configured Redis that does not answer is one line and exit 1 before anything starts.
     """
+    if settings.redis_url:
+        reachable(settings.redis_url)
     sock = listen(settings) if gateway else None
     try:
         with _embedded(settings) as (url, server), advertise(settings, url):
@@ -70,7 +121,14 @@ def serve(settings: Settings, *, projector: bool, gateway: bool, notifier: bool 
                                  ready=(lambda: on_ready(live)) if on_ready else None,
                                  extras=lambda: extras(live) if extras else [],
                                  guards=lambda: [("embedded server", keep_running(server))] if server else [])
-            asyncio.run(in_turn(before(live) if before else None, services))
+            try:
+                asyncio.run(in_turn(before(live) if before else None, services))
+            except redis.AuthenticationError as exc:
+                fail(f"Redis at {redact(url)} refused the credentials: {exc}")
+            except (redis.ConnectionError, redis.TimeoutError) as exc:  # lost while starting
+                fail(f"cannot reach Redis at {redact(url)}: {exc}")
+            finally:
+                services.close()  # not started when `before` failed: no "never awaited" warning
     except KeyboardInterrupt:  # before the services installed their handlers
         raise typer.Exit(130) from None
     finally:
@@ -121,4 +179,5 @@ def notifier(url: RedisUrl = None) -> None:
 def gateway(url: RedisUrl = None, host: Host = None, port: Port = None) -> None:
     """Run the gateway alone (for compose / Kubernetes)."""
     settings = gateway_settings(url, host, port)
-    serve(settings, projector=False, gateway=True, on_ready=lambda s: console.print(f"gateway on {gateway_urls(s)['gateway']}"))
+    serve(settings, projector=False, gateway=True,
+          on_ready=lambda s: console.print(f"gateway on {gateway_urls(s)['gateway']}", markup=False, highlight=False))

@@ -10,6 +10,7 @@ from typing import Annotated
 import typer
 from redis.asyncio import Redis
 
+from schemas.rules import Rules
 from schemas.standings import read_changed
 from services.cli.common import Json, RedisUrl, console, errors, fail, load_settings, redis_url, run
 from services.cli.render import change_lines, standings_table
@@ -30,28 +31,48 @@ def table(
 ) -> None:
     """Show a championship's standings table(s)."""
     settings = load_settings(url)
-    with redis_url(settings) as address:
-        tables = run(_tables(address, championship, after_round))
-    chosen = [t for key, t in sorted(tables.items())
+    with redis_url(settings, championship) as address:
+        tables, rules = run(_tables(address, championship, after_round))
+    order = _rules_order(rules)
+    chosen = [t for key, t in sorted(tables.items(), key=lambda item: order(item[0]))
               if t["table_id"] == table_id and (class_id is None or t["class_id"] == class_id)]
     if not chosen:
         where = f" for class {class_id!r}" if class_id else ""
-        fail(f"no table {table_id!r}{where} in {championship}; tables: {', '.join(sorted(tables)) or 'none yet'}")
+        known = ", ".join(sorted(tables, key=order)) or "none yet"
+        fail(f"no table {table_id!r}{where} in {championship}; tables: {known}")
     if as_json:
         print(json.dumps(chosen))
         return
+    names = {c.id: c.name for c in rules.classes} if rules else {}
     for one in chosen:
-        console.print(standings_table(one))
+        console.print(standings_table(one, class_names=names))
 
 
-async def _tables(url: str, cid: str, after_round: int | None) -> dict[str, dict]:
+def _rules_order(rules: Rules | None):
+    """Sort key for "table_id/class_id": as the rules list the tables, then the classes."""
+    tables_at = {t.id: i for i, t in enumerate(rules.tables)} if rules else {}
+    classes_at = {c.id: i for i, c in enumerate(rules.classes)} if rules else {}
+
+    def key(table_key: str) -> tuple:
+        table, _, klass = table_key.partition("/")
+        return tables_at.get(table, len(tables_at)), classes_at.get(klass, len(classes_at)), table_key
+    return key
+
+
+async def _tables(url: str, cid: str, after_round: int | None) -> tuple[dict[str, dict], Rules | None]:
+    """The tables (stored, or as they stood after `after_round`) and the rules in force."""
     client = connect(url, client_name="cli-table")
     try:
         await _known(client, cid)
+        registered = await read_model.registration(client, cid)
+        rules = registered.payload.rules if registered else None
         if after_round is None:
-            return (await read_model.snapshot(client, cid)).tables
+            return (await read_model.snapshot(client, cid)).tables, rules
+        rounds = max((r.round for r in rules.calendar), default=None) if rules else None
+        if rounds is not None and after_round > rounds:
+            fail(f"--after-round {after_round}: {cid} has only {rounds} round{'s' if rounds != 1 else ''}", 2)
         facts, _ = await read_model.facts(client, cid)
-        return standings(facts, after_round)
+        return standings(facts, after_round), rules
     finally:
         await client.aclose()
 
@@ -72,7 +93,7 @@ def tail(
 ) -> None:
     """Follow standings.changed: moves, leader changes, clinches (Ctrl-C to stop)."""
     settings = load_settings(url)
-    with redis_url(settings) as address:
+    with redis_url(settings, championship) as address:
         try:
             run(_follow(address, championship, count, as_json))
         except KeyboardInterrupt:
@@ -85,7 +106,7 @@ async def _follow(url: str, cid: str | None, count: int | None, as_json: bool) -
     seen, first = 0, True
     try:
         if not as_json:
-            errors.print(f"following {cid or 'every championship'}; Ctrl-C to stop", style="dim")
+            errors.print(f"following {cid or 'every championship'}; Ctrl-C to stop", style="dim", markup=False, highlight=False)
         while count is None or seen < count:
             cids = [cid] if cid else await read_model.championship_ids(client)
             for one in cids:  # known at the start: from now on; registered later: from their first change
@@ -115,4 +136,4 @@ async def _show(client: Redis, raw: bytes, as_json: bool) -> None:
     record = read_changed(raw)
     [change] = await read_model.with_tables(client, record.event["championship_id"], [record])
     for line in change_lines(change.event, change.tables):
-        console.print(line, soft_wrap=True)
+        console.print(line, soft_wrap=True, highlight=False)

@@ -12,8 +12,7 @@ from services.runtime import keys
 from services.runtime.redis import entry
 from services.runtime.settings import Settings
 
-STEPS = ("qualifying: pole positions", "race: provisional classification", "fastest laps",
-         "final classification")
+STEPS = ("pole positions from qualifying", "provisional classification", "fastest laps", "final classification")
 
 OnStep = Callable[[SimulatedRace, int], None]  # (race, index of the step just published)
 
