@@ -11,6 +11,10 @@ their branding. Fixtures and helpers come from test_overlay_browser.py.
 
 from __future__ import annotations
 
+import os
+import signal
+import subprocess
+import sys
 from pathlib import Path
 
 import httpx
@@ -204,3 +208,41 @@ def test_builder_previews_and_copies_the_url(pipeline: str, redis_url: str, brow
     _wait(lambda: browser.find_element("id", "copy").text == "Copied", "the copy")
     browser.save_screenshot(str(ARTIFACTS / "overlay-builder.png"))
     assert_nothing_refused(browser)
+
+
+def _gateway_child() -> int:
+    """The pid of the gateway process this test's fixture started (a child of this process)."""
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit():
+            continue
+        try:
+            stat = (proc / "stat").read_text().rsplit(")", 1)[1].split()
+            cmdline = (proc / "cmdline").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        if int(stat[1]) == os.getpid() and b"services.gateway" in cmdline:
+            return int(proc.name)
+    raise AssertionError("no gateway child process")
+
+
+def test_disconnected_dims_and_reconnects(pipeline: str, redis_url: str, browser, tmp_path: Path) -> None:  # noqa: F811
+    season(redis_url, pipeline, tmp_path)
+    open_overlay(browser, f"{pipeline}/overlay?championship={CID}&class_id=pro", "dark", tmp_path)
+    os.kill(_gateway_child(), signal.SIGTERM)  # the fixture's own process; its teardown finds it gone
+    _wait(lambda: browser.execute_script("return document.body.dataset.status") == "reconnecting", "the reconnecting state")
+    _wait(lambda: browser.execute_script("return getComputedStyle(document.getElementById('board')).opacity") == "0.5", "dimmed")
+    assert browser.execute_script("return document.getElementById('reconnecting').offsetParent !== null")
+    checked(browser, "overlay-disconnected")
+    port = pipeline.rsplit(":", 1)[1]
+    env = {**os.environ, "REDIS_URL": redis_url, "STANDINGS_GATEWAY_PORT": port, "STANDINGS_LOG_FORMAT": "json"}
+    with (tmp_path / "gateway-again.log").open("w") as log:
+        again = subprocess.Popen([sys.executable, "-m", "services.gateway"], cwd=ROOT, env=env,
+                                 stdout=log, stderr=subprocess.STDOUT)
+    try:
+        _wait(lambda: browser.execute_script("return document.body.dataset.status") == "live", "the feed back", tmp_path, 30)
+        assert len(browser.execute_script("return [...document.querySelectorAll('#rows li')]")) == 10
+        _wait(lambda: browser.execute_script("return getComputedStyle(document.getElementById('board')).opacity") == "1",
+              "no longer dimmed")
+    finally:
+        again.terminate()
+        again.wait(10)
