@@ -43,7 +43,7 @@ def rebuild(
 ) -> None:
     """Replay the event log into a fresh projection and swap it in (publishes nothing)."""
     settings = load_settings(url)
-    with redis_url(settings) as address:
+    with redis_url(settings, championship) as address:
         reports = run(_rebuild(address, settings, championship, quiet=as_json))
     if as_json:
         print(json.dumps([vars(r) for r in reports]))
