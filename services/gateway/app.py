@@ -66,7 +66,9 @@ def create_app(redis_url: str, settings: Settings | None = None) -> FastAPI:
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     # The API docs' Swagger UI and ReDoc from the fastapi-offline package, not a CDN: they work offline
     app.mount("/docs-assets", StaticFiles(directory=DOCS_ASSETS), name="docs-assets")
-    for path, page in (("/docs", "docs.html"), ("/redoc", "redoc.html")):
+    season = "season.html"  # a driver's or team's season page
+    for path, page in (("/docs", "docs.html"), ("/redoc", "redoc.html"),
+                       ("/championships/{cid}/drivers/{sid}/page", season), ("/championships/{cid}/teams/{sid}/page", season)):
         app.add_api_route(path, _page(page), include_in_schema=False)
     for path, page in (("/", "page.html"), ("/championships/{cid}/page", "page.html"), ("/overlay", "overlay.html"),
                        ("/overlay/builder", "builder.html")):

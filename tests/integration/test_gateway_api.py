@@ -141,7 +141,8 @@ async def test_openapi_document_validates(api) -> None:
 
 
 async def test_pages_are_served(api) -> None:
-    for path in ("/", f"/championships/{CID}/page", "/overlay?championship=x"):
+    for path in ("/", f"/championships/{CID}/page", "/overlay?championship=x", f"/championships/{CID}/drivers/x/page",
+                 f"/championships/{CID}/teams/x/page", "/docs", "/redoc"):
         response = await api.get(path)
         assert response.status_code == 200 and "<html" in response.text
 
