@@ -41,4 +41,4 @@ mutation: $(MUTATION_STAMP)
 	$(VENV)/bin/mutmut run --max-children $(MUTATION_CHILDREN) $(MUTANTS)
 	$(VENV)/bin/mutmut results --all true > mutants/results.txt
 	@grep -c ': killed$$' mutants/results.txt | sed 's/^/killed: /'
-	@grep -v ': killed$$' mutants/results.txt || true
+	@grep -v -e ': killed$$' -e ': not checked$$' mutants/results.txt || true
