@@ -95,6 +95,11 @@ class TableDef(_Strict):
     drivers: list[str] | None = Field(None, max_length=1000, description="Only these driver ids are ranked (Junior).")
     cars_per_race: int | None = Field(None, ge=1, description="Teams: count the best K cars per race; null sums all.")
     apply_drops: bool = Field(True, description="Apply the drop rules to this table.")
+    listing: Literal["entrants", "finishers", "scorers"] = Field(
+        "entrants",
+        description="Who is listed: every entrant; 'finishers', those with a classified finish or points; "
+        "'scorers', those who scored points. The others still count for team tables.",
+    )
 
 
 class Ranking(_Strict):

@@ -51,9 +51,16 @@ def build_table(
     # A team can always field more cars, so without `cars_per_race` nothing bounds what it can score.
     title_fight = bool(rules.calendar) and (table.kind == "drivers" or table.cars_per_race is not None)
     best_case = {c.id: season.settle(c) for c in people.values()}
-    ranked = rank(list(people.values()), rules.ranking)
+    listed = list(people.values()) if table.listing == "entrants" else [c for c in people.values() if _listed(c, table.listing)]
+    newcomer_best = season.newcomer_best() if to_run else None
+    if newcomer_best is not None and len(listed) < len(people):
+        # Those left out are rivals all the same: the title is not clinched while one of them can reach the leader.
+        shown = {c.id for c in listed}
+        rivals = (best_case[c.id] for c in people.values() if c.id not in shown and not c.disqualified)
+        newcomer_best = max([newcomer_best, *rivals])
+    ranked = rank(listed, rules.ranking)
     rows = [_row(pos, shared, c, best_case[c.id] if title_fight else None) for pos, shared, c in ranked]
-    _gaps_and_title(rows, season.newcomer_best() if to_run else None, title_fight)
+    _gaps_and_title(rows, newcomer_best, title_fight)
     return {
         "table_id": table.id,
         "class_id": class_id or OVERALL,
@@ -65,6 +72,16 @@ def build_table(
         "races_remaining": len(to_run),
         "rows": rows,
     }
+
+
+def _listed(c: Competitor, listing: str) -> bool:
+    """Whether the table lists `c`: 'finishers' a classified finish or points, 'scorers' points (excluded results aside)."""
+    for race_id, r in c.results.items():
+        if race_id in c.excluded:
+            continue
+        if r.total > 0 or (listing == "finishers" and r.status == "classified"):
+            return True
+    return False
 
 
 class Season:

@@ -54,8 +54,8 @@ FILTERED = small_rules(
         {"id": "teams", "name": "Teams", "kind": "teams", "cars_per_race": 1},
         {"id": "pairs", "name": "Pairs", "kind": "teams", "per_class": False, "cars_per_race": 2},
         {"id": "junior", "name": "Junior", "drivers": ["ann", "cy", "eve"]},
-        {"id": "tracks", "name": "Tracks", "tracks": ["a", "c"]},
-        {"id": "odd", "name": "Odd rounds", "rounds": [1, 3]},
+        {"id": "tracks", "name": "Tracks", "tracks": ["a", "c"], "listing": "finishers"},
+        {"id": "odd", "name": "Odd rounds", "rounds": [1, 3], "listing": "scorers"},
     ],
 )
 SWAPPED = {**FILTERED, "calendar": [{"round": 1, "track": "a", "races": [{"race_id": "r1"}]},

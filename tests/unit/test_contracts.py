@@ -213,3 +213,14 @@ def test_a_rules_file_nested_too_deeply_is_a_clear_error(tmp_path, suffix, text)
     with pytest.raises(RulesFileError) as caught:
         load_rules(path)
     assert caught.value.problems == ["cannot read: nested too deeply"]
+
+
+def rules_problems(rules: dict) -> list[str]:
+    with pytest.raises(ValidationError) as caught:
+        registered(rules)
+    return describe(caught.value)
+
+
+def test_a_table_listing_must_be_one_of_the_three():
+    (line,) = rules_problems(small_rules(tables=[{"id": "d", "name": "D", "listing": "everyone"}]))
+    assert line.endswith("rules.tables.0.listing: Input should be 'entrants', 'finishers' or 'scorers'")

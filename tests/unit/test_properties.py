@@ -38,11 +38,23 @@ REVISED = {**RULES, "bonuses": [{"kind": "pole", "points": 5}], "drops": []}
 
 
 @st.composite
+def options(draw):
+    """The rules' options that change no result's points: who the drivers' tables list."""
+    return {"listing": draw(st.sampled_from(["entrants", "finishers", "scorers"]))}
+
+
+def with_options(rules: dict, chosen: dict) -> dict:
+    drivers = {**rules["tables"][0], "listing": chosen["listing"]}
+    return {**rules, "tables": [drivers, *rules["tables"][1:]]}
+
+
+@st.composite
 def seasons(draw):
     rounds = draw(st.lists(st.integers(1, 4), min_size=1, max_size=4, unique=True))
-    events = [registered(RULES)]
+    chosen = draw(options())
+    events = [registered(with_options(RULES, chosen))]
     if draw(st.booleans()):
-        events.append(registered(REVISED, revision=2))  # shuffled among the results by the tests
+        events.append(registered(with_options(REVISED, chosen), revision=2))  # shuffled among the results by the tests
     for round_ in rounds:
         events += draw(race_versions(round_))
         number = draw(st.integers(1, 4))

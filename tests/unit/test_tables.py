@@ -249,3 +249,42 @@ def test_a_class_specific_drop_rule_beats_the_general_one():
     rules = small_rules(drops=[{"best_of": 1}, {"classes": ["pro"], "best_of": 4}])
     facts = facts_of(registered(rules), wins_for("ann", round_=1), wins_for("ann", round_=2))
     assert points(facts) == {"ann": 20}
+
+
+def test_who_a_table_lists_entrants_finishers_or_scorers():
+    """Points 10-6-4 only. r1: ann 1st, bob 2nd, cy 3rd, dan 4th (classified, no points), eve DNF.
+    r2: bob 1st, ann 2nd, eve DNF again, dan 4th, cy DNF.
+    entrants: everyone; finishers: eve (only DNFs) left out; scorers: dan (0 points) left out too.
+    The team table sums every car whatever its drivers' listing."""
+    tables = [{"id": "all", "name": "All"},
+              {"id": "fin", "name": "Finishers", "listing": "finishers"},
+              {"id": "pts", "name": "Scorers", "listing": "scorers"},
+              {"id": "teams", "name": "Teams", "kind": "teams", "per_class": False, "listing": "scorers"}]
+    rules = small_rules(points=[{"points": [10, 6, 4]}], tables=tables)
+    r1 = [car("1", "ann", 1, team="red"), car("2", "bob", 2), car("3", "cy", 3), car("4", "dan", 4, team="blue"),
+          car("5", "eve", 5, team="blue", status="dnf")]
+    r2 = [car("2", "bob", 1), car("1", "ann", 2, team="red"), car("4", "dan", 3, team="blue"),
+          car("5", "eve", 4, team="blue", status="dnf"), car("3", "cy", 5, status="dnf")]
+    facts = facts_of(registered(rules), classified("r1", 1, r1), classified("r2", 2, r2))
+    # r2: dan is 3rd and scores 4, so dan is a scorer after all; r1 alone shows him out
+    after_r1 = standings(facts, after_round=1)
+    assert [(r["position"], r["id"]) for r in after_r1["all/pro"]["rows"]] == [
+        (1, "ann"), (2, "bob"), (3, "cy"), (4, "dan"), (5, "eve")]
+    assert [(r["position"], r["id"]) for r in after_r1["fin/pro"]["rows"]] == [(1, "ann"), (2, "bob"), (3, "cy"), (4, "dan")]
+    assert [(r["position"], r["id"]) for r in after_r1["pts/pro"]["rows"]] == [(1, "ann"), (2, "bob"), (3, "cy")]
+    assert points(facts, "pts/pro") == {"bob": 16, "ann": 16, "cy": 4, "dan": 4}
+    # contiguous among those listed; dan's unpaid 4th in r1 puts him ahead of cy on countback
+    final = standings(facts)["pts/pro"]["rows"]
+    assert [(r["position"], r["id"]) for r in final] == [(1, "ann"), (1, "bob"), (3, "dan"), (4, "cy")]
+    # blue: dan's 4 (r2); eve's DNFs count nothing but she is still blue's: team-a 6+4+10 = 20, red 10+6 = 16
+    assert points(facts, "teams/overall", after_round=1) == {"team-a": 10, "red": 10}
+    assert points(facts, "teams/overall") == {"team-a": 20, "red": 16, "blue": 4}
+
+
+def test_the_title_is_not_clinched_while_someone_left_out_could_still_win_it():
+    rules = small_rules(points=[{"points": [10, 6]}], tables=[{"id": "pts", "name": "Scorers", "listing": "scorers"}])
+    facts = facts_of(registered(rules), wins_for("ann", "bob", "cy", round_=1), wins_for("ann", "bob", "cy", round_=2),
+                     wins_for("ann", "bob", "cy", round_=3))
+    table = standings(facts)["pts/pro"]
+    assert [r["id"] for r in table["rows"]] == ["ann", "bob"] and table["rows"][0]["clinched"]
+    assert not any(r["clinched"] for r in standings(facts, after_round=2)["pts/pro"]["rows"])  # cy could still reach 20
