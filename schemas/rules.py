@@ -106,6 +106,9 @@ class Ranking(_Strict):
     countback_session_types: SessionList = Field(
         ["race"], description="Ties broken by most wins, then seconds, ... in these sessions."
     )
+    countback_depth: Literal["all", "points_places"] = Field(
+        "all", description="Countback over every place, or only the places that paid points in the session's points table."
+    )
     tie: Literal["share", "name"] = Field(
         "share", description="After countback: share the position, or order by name then id (deterministic)."
     )

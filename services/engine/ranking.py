@@ -4,31 +4,47 @@ from __future__ import annotations
 
 import math
 from collections import Counter
+from collections.abc import Callable
 
-from schemas.rules import Ranking
+from schemas.rules import PointsTable, Ranking
 from services.engine.competitors import Competitor
 
+Depth = Callable[[str, str], float]  # (session type, class id) -> the last place countback looks at
 
-def countback_key(c: Competitor, ranking: Ranking) -> tuple[float, ...]:
-    """Most wins first, then most seconds, ... over the session types the rules name.
+
+def paid_through(table: PointsTable | None) -> float:
+    """The last place a points table pays (every place when a floor pays those beyond its list)."""
+    if table is None:
+        return 0
+    if table.floor > 0:
+        return math.inf
+    return max((i for i, p in enumerate(table.points, start=1) if p > 0), default=0)
+
+
+def countback_key(c: Competitor, ranking: Ranking, depth: Depth | None = None) -> tuple[float, ...]:
+    """Most wins first, then most seconds, ... over the session types the rules name (with a
+    `depth`, only through the last place that race's points table pays).
 
     The places sorted best first, closed by infinity: comparing two keys finds the first place
     where one competitor has a result the other lacks, which is exactly countback.
     """
+    sessions = ranking.countback_session_types
     places = sorted(
         r.place
         for race_id, r in c.results.items()
-        if r.place is not None and race_id not in c.excluded and r.session_type in ranking.countback_session_types
+        if r.place is not None and race_id not in c.excluded and r.session_type in sessions
+        and (depth is None or r.place <= depth(r.session_type, r.class_id))
     )
     return (*places, math.inf)
 
 
-def rank(people: list[Competitor], ranking: Ranking) -> list[tuple[int, bool, Competitor]]:
+def rank(people: list[Competitor], ranking: Ranking, depth: Depth | None = None) -> list[tuple[int, bool, Competitor]]:
     """(position, shared, competitor) in table order; equal points and countback share a position
     when the rules say so, else the name (then the id) decides, which is deterministic."""
     level = Counter(c.points for c in people)  # countback only matters, and is only computed, on a tie
     # A competitor disqualified from the championship keeps their points but ranks below everyone else.
-    keyed = [((c.disqualified, -c.points, countback_key(c, ranking) if level[c.points] > 1 else ()), c) for c in people]
+    keyed = [((c.disqualified, -c.points, countback_key(c, ranking, depth) if level[c.points] > 1 else ()), c)
+             for c in people]
     keyed.sort(key=lambda kc: (kc[0], kc[1].name, kc[1].id))
     share = ranking.tie == "share"
     ties = [i > 0 and keyed[i - 1][0] == key for i, (key, _) in enumerate(keyed)]  # ties[i]: level with the one above

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cache
 from typing import NamedTuple
 
 from schemas.events import Adjustment
 from schemas.rules import DropRule, Rules, TableDef
 from services.engine.competitors import Competitor, Entry, apply_adjustments
 from services.engine.drops import dropped_races, results_that_count
-from services.engine.ranking import rank
+from services.engine.ranking import paid_through, rank
 from services.engine.scoring import num
 
 OVERALL = "overall"
@@ -58,7 +59,10 @@ def build_table(
         shown = {c.id for c in listed}
         rivals = (best_case[c.id] for c in people.values() if c.id not in shown and not c.disqualified)
         newcomer_best = max([newcomer_best, *rivals])
-    ranked = rank(listed, rules.ranking)
+    depth = None
+    if rules.ranking.countback_depth == "points_places":
+        depth = cache(lambda session_type, class_id: paid_through(rules.points_table(session_type, class_id)))
+    ranked = rank(listed, rules.ranking, depth)
     rows = [_row(pos, shared, c, best_case[c.id] if title_fight else None) for pos, shared, c in ranked]
     _gaps_and_title(rows, newcomer_best, title_fight)
     return {

@@ -57,6 +57,7 @@ FILTERED = small_rules(
         {"id": "tracks", "name": "Tracks", "tracks": ["a", "c"], "listing": "finishers"},
         {"id": "odd", "name": "Odd rounds", "rounds": [1, 3], "listing": "scorers"},
     ],
+    ranking={"countback_depth": "points_places"},
 )
 SWAPPED = {**FILTERED, "calendar": [{"round": 1, "track": "a", "races": [{"race_id": "r1"}]},
                                     {"round": 2, "track": "c", "races": [{"race_id": "r3"}]},

@@ -224,3 +224,8 @@ def rules_problems(rules: dict) -> list[str]:
 def test_a_table_listing_must_be_one_of_the_three():
     (line,) = rules_problems(small_rules(tables=[{"id": "d", "name": "D", "listing": "everyone"}]))
     assert line.endswith("rules.tables.0.listing: Input should be 'entrants', 'finishers' or 'scorers'")
+
+
+def test_countback_depth_must_be_all_or_points_places():
+    (line,) = rules_problems(small_rules(ranking={"countback_depth": "podium"}))
+    assert line.endswith("rules.ranking.countback_depth: Input should be 'all' or 'points_places'")

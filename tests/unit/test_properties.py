@@ -39,13 +39,14 @@ REVISED = {**RULES, "bonuses": [{"kind": "pole", "points": 5}], "drops": []}
 
 @st.composite
 def options(draw):
-    """The rules' options that change no result's points: who the drivers' tables list."""
-    return {"listing": draw(st.sampled_from(["entrants", "finishers", "scorers"]))}
+    """The rules' options that change no result's points: who the drivers' tables list, how deep countback goes."""
+    return {"listing": draw(st.sampled_from(["entrants", "finishers", "scorers"])),
+            "countback_depth": draw(st.sampled_from(["all", "points_places"]))}
 
 
 def with_options(rules: dict, chosen: dict) -> dict:
     drivers = {**rules["tables"][0], "listing": chosen["listing"]}
-    return {**rules, "tables": [drivers, *rules["tables"][1:]]}
+    return {**rules, "tables": [drivers, *rules["tables"][1:]], "ranking": {"countback_depth": chosen["countback_depth"]}}
 
 
 @st.composite

@@ -288,3 +288,29 @@ def test_the_title_is_not_clinched_while_someone_left_out_could_still_win_it():
     table = standings(facts)["pts/pro"]
     assert [r["id"] for r in table["rows"]] == ["ann", "bob"] and table["rows"][0]["clinched"]
     assert not any(r["clinched"] for r in standings(facts, after_round=2)["pts/pro"]["rows"])  # cy could still reach 20
+
+
+def test_countback_through_every_place_or_only_the_places_that_paid():
+    """Points 10-6-4. r1: ann, bob, cy 3rd, dan 4th (unpaid); r2: bob, ann, dan 3rd, cy out.
+    cy and dan have 4 points each. Every place: dan's 4th beats nothing, so dan is ahead.
+    Only the paid places: one 3rd each, level, so the fallback decides (name: cy; share: both 3rd)."""
+    def table(**ranking):
+        rules = small_rules(points=[{"points": [10, 6, 4]}], ranking=ranking)
+        facts = facts_of(registered(rules), wins_for("ann", "bob", "cy", "dan", round_=1),
+                         classified("r2", 2, [car("2", "bob", 1), car("1", "ann", 2), car("4", "dan", 3)]))
+        return [(r["position"], r["id"]) for r in standings(facts)["drivers/pro"]["rows"]][2:]
+
+    assert table(tie="name") == [(3, "dan"), (4, "cy")]
+    assert table(tie="name", countback_depth="all") == [(3, "dan"), (4, "cy")]
+    assert table(tie="name", countback_depth="points_places") == [(3, "cy"), (4, "dan")]
+    assert table(countback_depth="points_places") == [(3, "cy"), (3, "dan")]
+
+
+def test_a_floor_pays_every_place_so_countback_goes_through_them_all():
+    rules = small_rules(points=[{"points": [10, 6, 4], "floor": 1}], ranking={"countback_depth": "points_places"})
+    facts = facts_of(registered(rules), wins_for("ann", "bob", "cy", "dan", round_=1),
+                     classified("r2", 2, [car("2", "bob", 1), car("1", "ann", 2), car("4", "dan", 3)]))
+    assert points(facts) == {"bob": 16, "ann": 16, "dan": 5, "cy": 4}  # dan's 4th pays the floor
+    rules = small_rules(points=[{"points": [10, 6, 4, 0, 0]}], ranking={"countback_depth": "points_places", "tie": "name"})
+    facts = facts_of(registered(rules), *list(facts.values())[1:])
+    assert list(points(facts))[2:] == ["cy", "dan"]  # trailing zeros pay nothing
