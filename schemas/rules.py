@@ -95,6 +95,10 @@ class TableDef(_Strict):
     drivers: list[str] | None = Field(None, max_length=1000, description="Only these driver ids are ranked (Junior).")
     cars_per_race: int | None = Field(None, ge=1, description="Teams: count the best K cars per race; null sums all.")
     apply_drops: bool = Field(True, description="Apply the drop rules to this table.")
+    points: list[PointsTable] | None = Field(
+        None, min_length=1, max_length=100,
+        description="The table's own points tables (shaped as `points`), used instead of the rules'; null: the rules'.",
+    )
     listing: Literal["entrants", "finishers", "scorers"] = Field(
         "entrants",
         description="Who is listed: every entrant; 'finishers', those with a classified finish or points; "
@@ -196,6 +200,11 @@ class Rules(_Strict):
                 for c in item.classes or []:
                     if c not in known:
                         raise ValueError(f"{where}.{i}.classes: unknown class {c!r} (known: {', '.join(class_ids)})")
+        for i, table in enumerate(self.tables):
+            for j, own in enumerate(table.points or ()):
+                for c in own.classes or []:
+                    if c not in known:
+                        raise ValueError(f"tables.{i}.points.{j}.classes: unknown class {c!r} (known: {', '.join(class_ids)})")
         for c in self.branding.classes if self.branding else ():
             if c not in known:
                 raise ValueError(f"branding.classes: unknown class {c!r} (known: {', '.join(class_ids)})")
@@ -217,9 +226,16 @@ class Rules(_Strict):
     def class_ids(self) -> frozenset[str]:
         return frozenset(c.id for c in self.classes)
 
-    def points_table(self, session_type: str, class_id: str) -> PointsTable | None:
-        """The table naming this class for the session type, else the one for every class."""
-        matching = [t for t in self.points if t.session_type == session_type and (t.classes is None or class_id in t.classes)]
+    @cached_property
+    def own_points(self) -> tuple[TableDef, ...]:
+        """The tables that score with their own points tables."""
+        return tuple(t for t in self.tables if t.points is not None)
+
+    def points_table(self, session_type: str, class_id: str, tables: list[PointsTable] | None = None) -> PointsTable | None:
+        """The table naming this class for the session type, else the one for every class; among
+        `tables` (a table's own) if given, else the rules' `points`."""
+        tables = self.points if tables is None else tables
+        matching = [t for t in tables if t.session_type == session_type and (t.classes is None or class_id in t.classes)]
         return min(matching, key=lambda t: t.classes is None, default=None)
 
     def drop_rule(self, class_id: str) -> DropRule | None:

@@ -22,6 +22,7 @@ class HeldRace(NamedTuple):
     race: RaceClassification
     track: str | None
     scores: dict[str, list[RaceScore]]  # class id -> the non-guest cars' scores, in class order
+    own: dict[str, dict[str, list[RaceScore]]]  # table id -> its scores, for the tables with their own points
 
 
 CHECKPOINT = 4  # competitors are also kept after every 4th race: a revision of an old race redoes a few, not all
@@ -104,7 +105,7 @@ def _max_race_score(rules: Rules, table: TableDef, class_id: str | None, race: R
     """An upper bound of what one competitor can take from one race (teams: every counted car wins)."""
     best = 0.0
     for c in [class_id] if class_id else [c.id for c in rules.classes]:
-        points = rules.points_table(race.session_type, c)
+        points = rules.points_table(race.session_type, c, table.points)
         bonus = sum(
             b.points for b in rules.bonuses
             if (b.classes is None or c in b.classes) and (b.session_types is None or race.session_type in b.session_types)

@@ -7,7 +7,7 @@ from itertools import groupby
 from typing import NamedTuple
 
 from schemas.events import ClassAward, ClassifiedCar, RaceClassification
-from schemas.rules import Rules
+from schemas.rules import PointsTable, Rules
 
 
 class RaceScore(NamedTuple):
@@ -65,9 +65,11 @@ def race_factor(rules: Rules, race: RaceClassification) -> float:
 
 
 def score_race(
-    rules: Rules, race: RaceClassification, poles: Mapping[str, ClassAward], fastest: Mapping[str, ClassAward]
+    rules: Rules, race: RaceClassification, poles: Mapping[str, ClassAward], fastest: Mapping[str, ClassAward],
+    points: list[PointsTable] | None = None,
 ) -> list[RaceScore]:
-    """Every car's score in `race`; `poles`/`fastest` map class id to that race's award."""
+    """Every car's score in `race`; `poles`/`fastest` map class id to that race's award; `points`
+    are the points tables to use instead of the rules' (a table's own)."""
     factor = race_factor(rules, race)
     class_positions = race.class_positions()
     by_class: dict[str, list[ClassifiedCar]] = {}
@@ -77,13 +79,13 @@ def score_race(
     for class_id, cars in by_class.items():
         cars.sort(key=lambda c: (class_positions[c.car_number], c.car_number))
         awards = {"pole": poles.get(class_id), "fastest_lap": fastest.get(class_id)}
-        scores += _score_class(rules, race, class_id, cars, class_positions, factor, awards)
+        scores += _score_class(rules, race, class_id, cars, class_positions, factor, awards, points)
     return scores
 
 
-def _score_class(rules, race, class_id, cars, class_positions, factor, awards) -> list[RaceScore]:
+def _score_class(rules, race, class_id, cars, class_positions, factor, awards, points) -> list[RaceScore]:
     places = _points_places(rules, cars, class_positions)
-    table = rules.points_table(race.session_type, class_id)
+    table = rules.points_table(race.session_type, class_id, points)
     bonuses = [
         (b.kind, b.points, b.top_n) for b in rules.bonuses
         if (b.classes is None or class_id in b.classes) and (b.session_types is None or race.session_type in b.session_types)

@@ -61,7 +61,7 @@ def build_table(
         newcomer_best = max([newcomer_best, *rivals])
     depth = None
     if rules.ranking.countback_depth == "points_places":
-        depth = cache(lambda session_type, class_id: paid_through(rules.points_table(session_type, class_id)))
+        depth = cache(lambda session_type, class_id: paid_through(rules.points_table(session_type, class_id, table.points)))
     ranked = rank(listed, rules.ranking, depth)
     rows = [_row(pos, shared, c, best_case[c.id] if title_fight else None) for pos, shared, c in ranked]
     _gaps_and_title(rows, newcomer_best, title_fight)

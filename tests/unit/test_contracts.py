@@ -229,3 +229,9 @@ def test_a_table_listing_must_be_one_of_the_three():
 def test_countback_depth_must_be_all_or_points_places():
     (line,) = rules_problems(small_rules(ranking={"countback_depth": "podium"}))
     assert line.endswith("rules.ranking.countback_depth: Input should be 'all' or 'points_places'")
+
+
+def test_a_table_points_table_must_name_known_classes():
+    table = {"id": "teams", "name": "Teams", "kind": "teams", "points": [{"points": [8]}, {"classes": ["gt3"], "points": [5]}]}
+    (line,) = rules_problems(small_rules(tables=[table]))
+    assert line.endswith("rules: tables.0.points.1.classes: unknown class 'gt3' (known: pro, am)")

@@ -39,14 +39,18 @@ REVISED = {**RULES, "bonuses": [{"kind": "pole", "points": 5}], "drops": []}
 
 @st.composite
 def options(draw):
-    """The rules' options that change no result's points: who the drivers' tables list, how deep countback goes."""
+    """The rules' options that change no driver's result: who the drivers' tables list, how deep
+    countback goes, and the team table's own points tables."""
+    team_points = [None, [{"points": [8, 5, 3]}], [{"points": [8, 5, 3]}, {"classes": ["am"], "points": [4], "floor": 1}]]
     return {"listing": draw(st.sampled_from(["entrants", "finishers", "scorers"])),
-            "countback_depth": draw(st.sampled_from(["all", "points_places"]))}
+            "countback_depth": draw(st.sampled_from(["all", "points_places"])),
+            "team_points": draw(st.sampled_from(team_points))}
 
 
 def with_options(rules: dict, chosen: dict) -> dict:
     drivers = {**rules["tables"][0], "listing": chosen["listing"]}
-    return {**rules, "tables": [drivers, *rules["tables"][1:]], "ranking": {"countback_depth": chosen["countback_depth"]}}
+    teams = {**rules["tables"][1], "points": chosen["team_points"]}
+    return {**rules, "tables": [drivers, teams], "ranking": {"countback_depth": chosen["countback_depth"]}}
 
 
 @st.composite

@@ -1,7 +1,7 @@
 """Tables: drops, teams, sub-championships, ranking, adjustments, time travel and the title fight."""
 
 from services.engine import record, standings
-from tests.builders import adjusted, car, classified, facts_of, points, registered, small_rules
+from tests.builders import adjusted, award, car, classified, facts_of, points, registered, small_rules
 
 
 def wins_for(*drivers: str, round_: int, race_id: str | None = None, **kw):
@@ -314,3 +314,23 @@ def test_a_floor_pays_every_place_so_countback_goes_through_them_all():
     rules = small_rules(points=[{"points": [10, 6, 4, 0, 0]}], ranking={"countback_depth": "points_places", "tie": "name"})
     facts = facts_of(registered(rules), *list(facts.values())[1:])
     assert list(points(facts))[2:] == ["cy", "dan"]  # trailing zeros pay nothing
+
+
+def test_a_table_can_score_with_its_own_points_tables():
+    """Drivers score 9-6-4-3-2-1; constructors 8-6-4-3-2-1 with their best car, and 5-3 in the Am class.
+    r1: ann (red) 1st, bob (blue) 2nd, cy (red) 3rd, pole to ann (+1, a bonus: every table has it); dan (am, blue) 1st."""
+    own = [{"points": [8, 6, 4, 3, 2, 1]}, {"classes": ["am"], "points": [5, 3]}]
+    tables = [{"id": "drivers", "name": "Drivers"},
+              {"id": "makes", "name": "Constructors", "kind": "teams", "cars_per_race": 1, "points": own},
+              {"id": "teams", "name": "Teams", "kind": "teams", "per_class": False, "points": own}]
+    rules = small_rules(points=[{"points": [9, 6, 4, 3, 2, 1]}], bonuses=[{"kind": "pole", "points": 1}], tables=tables)
+    race = classified("r1", 1, [car("1", "ann", 1, team="red"), car("2", "bob", 2, team="blue"), car("3", "cy", 3, team="red"),
+                                car("4", "dan", 4, team="blue", class_id="am")])
+    facts = facts_of(registered(rules), race, award("pole.awarded", "r1", 1, "1", "ann"))
+    assert points(facts) == {"ann": 10, "bob": 6, "cy": 4}
+    assert points(facts, "drivers/am") == {"dan": 9}
+    assert points(facts, "makes/pro") == {"red": 9, "blue": 6}  # ann's 8 + her pole
+    assert points(facts, "makes/am") == {"blue": 5}
+    assert points(facts, "teams/overall") == {"red": 13, "blue": 11}  # red 8+1+4; blue 6 + dan's 5
+    # what is left to win is the table's own: three more rounds of 8 (+1 pole) for the best car
+    assert standings(facts)["makes/pro"]["rows"][0]["max_points"] == 9 + 3 * 9
