@@ -12,7 +12,7 @@ $(STAMP): pyproject.toml
 
 test: $(STAMP)
 	$(VENV)/bin/ruff check .
-	$(VENV)/bin/pytest -q
+	$(VENV)/bin/pytest -q -n 4  # 4 workers: most tests wait on processes, not the CPU
 
 demo: $(STAMP)
 	$(VENV)/bin/standings demo
