@@ -161,6 +161,11 @@ def projector_thread(redis_url: str) -> Iterator[None]:
     thread.join(20)
 
 
+def group_polls(client) -> int:
+    """XINFO GROUPS calls the server has answered so far (the check's poll of the projector's progress)."""
+    return client.info("commandstats").get("cmdstat_xinfo|groups", {}).get("calls", 0)
+
+
 def test_publish_waits_for_a_registration_still_on_its_way_to_the_projection(redis_url, tmp_path):
     with redis.Redis.from_url(redis_url) as client:
         client.xgroup_create("standings:events", "projector", id="0", mkstream=True)
@@ -168,8 +173,12 @@ def test_publish_waits_for_a_registration_still_on_its_way_to_the_projection(red
     path = jsonl(tmp_path, race("r01", 1, cid="slow-cup"))
     outcome: dict = {}
     publishing = threading.Thread(target=lambda: outcome.update(result=cli("publish", path, "--redis-url", redis_url)))
-    publishing.start()
-    time.sleep(0.7)
+    with redis.Redis.from_url(redis_url) as client:
+        polled = group_polls(client)
+        publishing.start()
+        while group_polls(client) < polled + 3:  # publish asks how far the projector is, again and again
+            assert publishing.is_alive(), outcome["result"].output
+            time.sleep(0.02)
     assert publishing.is_alive()  # waiting for the projector, not refusing
     asyncio.run(project(redis_url))
     publishing.join(20)

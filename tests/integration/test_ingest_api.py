@@ -237,15 +237,23 @@ async def test_a_registration_and_its_races_in_one_list_are_accepted(api, redis_
     assert await xlen(redis_client) == 2
 
 
+async def group_polls(client) -> int:
+    """XINFO GROUPS calls the server has answered so far (the admission's poll of the projector's progress)."""
+    return (await client.info("commandstats")).get("cmdstat_xinfo|groups", {}).get("calls", 0)
+
+
 async def test_a_registration_on_the_stream_not_yet_projected_is_waited_for(redis_client, redis_url) -> None:
     """A producer registers, then posts its races at once: the check waits for the projector to catch up."""
     settings = settings_for(redis_url, admission_wait_seconds=10)
     await ensure_group(redis_client, STREAM, settings.projector_group)
     await redis_client.xadd(STREAM, {"data": json.dumps(registration(CID))})
     async with gateway(redis_url, settings) as client:
+        polled = await group_polls(redis_client)
         posting = asyncio.create_task(client.post(f"/championships/{CID}/events", json=race(), headers=TIMING))
-        await asyncio.sleep(0.5)
-        assert not posting.done()
+        while await group_polls(redis_client) < polled + 3:  # the check asks how far the projector is, again and again
+            assert not posting.done(), (await posting).text
+            await asyncio.sleep(0.02)
+        assert not posting.done()  # waiting for the projector, not refusing
         await project(redis_client, redis_url)
         response = await posting
         assert response.status_code == 202, response.text
