@@ -93,36 +93,45 @@ async def supervise(settings: Settings, *, projector: bool = True, gateway: sock
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, on_signal, sig)
-    async with AsyncExitStack() as stack:
-        tasks = {name: asyncio.create_task(coro, name=name) for name, coro in guards()}
-        stack.callback(lambda: [task.cancel() for task in tasks.values()])  # a failed start leaves none behind
-        if projector:
-            await stack.enter_async_context(projector_running(settings.redis_url, settings))
-        if gateway is not None:
-            server = GatewayServer(gateway_config(create_app(settings.redis_url)), signals=False)
-            tasks["gateway"] = asyncio.create_task(_serve(server, gateway), name="gateway")
-            while not server.started and not tasks["gateway"].done():
-                await asyncio.sleep(0.05)
-        if notifier and (running := _notifier(settings)) is not None:
-            await stack.enter_async_context(running)
-        if ready is not None and not any(t.done() for t in tasks.values()):
-            ready()
-        extra = {name: asyncio.create_task(coro, name=name) for name, coro in extras()}
-        stopper = asyncio.create_task(stop.wait())
-        ended = await _until_the_end(stopper, tasks, extra)
-        log.info("stopping services", reason=ended or "signal")
-        if server is not None:
-            server.begin_shutdown()
-        for name, task in {**extra, **tasks}.items():
-            if name != "gateway":
-                task.cancel()
-        results = await asyncio.gather(*tasks.values(), *extra.values(), return_exceptions=True)
-        stopper.cancel()
-    for name, result in zip([*tasks, *extra], results, strict=True):
-        if isinstance(result, BaseException) and not isinstance(result, asyncio.CancelledError):
-            fail(f"{name} failed: {result}")
+    tasks: dict[str, asyncio.Task] = {}
+    extra: dict[str, asyncio.Task] = {}
+    ended: str | None = None
+    closing: Exception | None = None  # an error closing the services must not hide why they ended
+    try:
+        async with AsyncExitStack() as stack:
+            tasks = {name: asyncio.create_task(coro, name=name) for name, coro in guards()}
+            stack.callback(lambda: [task.cancel() for task in tasks.values()])  # a failed start leaves none behind
+            if projector:
+                await stack.enter_async_context(projector_running(settings.redis_url, settings))
+            if gateway is not None:
+                server = GatewayServer(gateway_config(create_app(settings.redis_url)), signals=False)
+                tasks["gateway"] = asyncio.create_task(_serve(server, gateway), name="gateway")
+                while not server.started and not tasks["gateway"].done():
+                    await asyncio.sleep(0.05)
+            if notifier and (running := _notifier(settings)) is not None:
+                await stack.enter_async_context(running)
+            if ready is not None and not any(t.done() for t in tasks.values()):
+                ready()
+            extra = {name: asyncio.create_task(coro, name=name) for name, coro in extras()}
+            stopper = asyncio.create_task(stop.wait())
+            ended = await _until_the_end(stopper, tasks, extra)
+            log.info("stopping services", reason=ended or "signal")
+            if server is not None:
+                server.begin_shutdown()
+            for name, task in {**extra, **tasks}.items():
+                if name != "gateway":
+                    task.cancel()
+            await asyncio.gather(*tasks.values(), *extra.values(), return_exceptions=True)
+            stopper.cancel()
+    except Exception as exc:  # re-raised below, once a service's own failure (the cause) is reported
+        closing = exc
+    for name, task in {**tasks, **extra}.items():
+        if task.done() and not task.cancelled() and task.exception() is not None:
+            fail(f"{name} failed: {task.exception()}")
     if ended in tasks:
         fail(f"{ended} stopped unexpectedly")
+    if closing is not None:
+        raise closing
 
 
 async def _until_the_end(stopper: asyncio.Task, tasks: dict[str, asyncio.Task], extra: dict[str, asyncio.Task]) -> str | None:
