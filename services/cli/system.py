@@ -126,6 +126,8 @@ def serve(settings: Settings, *, projector: bool, gateway: bool, notifier: bool 
             except redis.AuthenticationError as exc:
                 fail(f"Redis at {redact(url)} refused the credentials: {exc}")
             except (redis.ConnectionError, redis.TimeoutError) as exc:  # lost while starting
+                if server is not None:  # ours: say which, and where its log is
+                    fail(f"the embedded server at {url} stopped answering: {exc} (its log: {server.log_path})")
                 fail(f"cannot reach Redis at {redact(url)}: {exc}")
             finally:
                 services.close()  # not started when `before` failed: no "never awaited" warning
