@@ -117,3 +117,30 @@ def start_redis(tmp_path: Path) -> Iterator[Callable[..., RedisProcess]]:
     yield start
     for server in started:
         server.stop()
+
+
+@pytest.fixture
+def projector_thread(redis_url: str) -> Iterator[None]:
+    """The real projector on `redis_url`, in a thread running its own event loop (for tests that
+    drive synchronous code, such as the CLI, while events are projected)."""
+    import asyncio
+    import threading
+
+    from services.projector.app import projector_running
+    from services.runtime.settings import Settings
+
+    settings = Settings(redis_url=redis_url, consumer_name="test-projector", claim_idle_ms=1000)
+    started, stop = threading.Event(), threading.Event()
+
+    async def main() -> None:
+        async with projector_running(redis_url, settings):
+            started.set()
+            while not stop.is_set():
+                await asyncio.sleep(0.05)
+
+    thread = threading.Thread(target=asyncio.run, args=(main(),), daemon=True)
+    thread.start()
+    assert started.wait(20)
+    yield
+    stop.set()
+    thread.join(20)

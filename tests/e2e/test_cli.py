@@ -6,16 +6,13 @@ they need runs in a thread with its own event loop (`projector_thread`).
 
 from __future__ import annotations
 
-import asyncio
 import fcntl
 import json
 import os
 import signal
 import subprocess
 import sys
-import threading
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -27,10 +24,8 @@ from schemas.loading import load_rules
 from services.cli.main import app
 from services.demo.season import simulate_season
 from services.engine import record, standings
-from services.projector.app import projector_running
 from services.runtime import keys
 from services.runtime.server import free_port
-from services.runtime.settings import Settings
 from services.runtime.streams import dead_letter_fields
 
 ROOT = Path(__file__).parents[2]
@@ -56,26 +51,6 @@ def wait_until(check, timeout: float = 20.0, every: float = 0.1):
             return value
         time.sleep(every)
     raise AssertionError("timed out waiting")
-
-
-@pytest.fixture
-def projector_thread(redis_url: str) -> Iterator[None]:
-    """The real projector on `redis_url`, in a thread running its own event loop."""
-    settings = Settings(redis_url=redis_url, consumer_name="cli-test", claim_idle_ms=1000)
-    started, stop = threading.Event(), threading.Event()
-
-    async def main() -> None:
-        async with projector_running(redis_url, settings):
-            started.set()
-            while not stop.is_set():
-                await asyncio.sleep(0.05)
-
-    thread = threading.Thread(target=asyncio.run, args=(main(),), daemon=True)
-    thread.start()
-    assert started.wait(20)
-    yield
-    stop.set()
-    thread.join(20)
 
 
 def processed_all(url: str, events: list) -> bool:

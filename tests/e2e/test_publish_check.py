@@ -7,7 +7,6 @@ import asyncio
 import json
 import threading
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -17,7 +16,6 @@ from typer.testing import CliRunner
 from schemas.events import parse_event
 from services.cli.main import app
 from services.projector import Projector
-from services.projector.app import projector_running
 from services.runtime.redis import connect
 from services.runtime.settings import Settings
 from tests.builders import car, envelope, registered, rules_file
@@ -139,26 +137,6 @@ def test_events_already_accepted_are_not_published_again(registered_cup, tmp_pat
     assert conflict.exit_code == 2
     assert "line 1: event_id: event_id 'r01-final' was accepted from entry" in conflict.stderr
     assert xlen(registered_cup) == 1
-
-
-@pytest.fixture
-def projector_thread(redis_url: str) -> Iterator[None]:
-    """The real projector on `redis_url`, in a thread running its own event loop."""
-    settings = Settings(redis_url=redis_url, consumer_name="publish-check", claim_idle_ms=1000)
-    started, stop = threading.Event(), threading.Event()
-
-    async def main() -> None:
-        async with projector_running(redis_url, settings):
-            started.set()
-            while not stop.is_set():
-                await asyncio.sleep(0.05)
-
-    thread = threading.Thread(target=asyncio.run, args=(main(),), daemon=True)
-    thread.start()
-    assert started.wait(20)
-    yield
-    stop.set()
-    thread.join(20)
 
 
 def group_polls(client) -> int:

@@ -6,16 +6,13 @@ with its own event loop. Every wait is on a condition with a deadline.
 
 from __future__ import annotations
 
-import asyncio
 import json
 import os
 import shutil
 import signal
 import subprocess
 import sys
-import threading
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -24,9 +21,7 @@ from typer.testing import CliRunner
 
 from schemas.events import parse_event
 from services.cli.main import app
-from services.projector import projector_running
 from services.runtime import keys
-from services.runtime.settings import Settings
 
 ROOT = Path(__file__).parents[2]
 FIXTURES = ROOT / "tests" / "fixtures" / "alkamel"
@@ -53,25 +48,6 @@ def provisional_bytes() -> bytes:
     """The official file as it stood before a post-race penalty: #2 ahead of #55."""
     data = OFFICIAL.read_bytes()
     return data.replace(b"\r\n1;55;", b"\r\nONE;55;").replace(b"\r\n2;2;", b"\r\n1;2;").replace(b"\r\nONE;55;", b"\r\n2;55;")
-
-
-@pytest.fixture
-def projector_thread(redis_url: str) -> Iterator[None]:
-    settings = Settings(redis_url=redis_url, consumer_name="import-test", claim_idle_ms=1000)
-    started, stop = threading.Event(), threading.Event()
-
-    async def main() -> None:
-        async with projector_running(redis_url, settings):
-            started.set()
-            while not stop.is_set():
-                await asyncio.sleep(0.05)
-
-    thread = threading.Thread(target=asyncio.run, args=(main(),), daemon=True)
-    thread.start()
-    assert started.wait(20)
-    yield
-    stop.set()
-    thread.join(20)
 
 
 @pytest.fixture
