@@ -24,10 +24,9 @@ import redis
 from services.demo.roster import ROSTER, Entrant
 from services.runtime.redis import entry
 from tests.builders import classified, registered, rules_file
+from tests.e2e.chromium import ROOT, wait
 from tests.e2e.test_overlay_browser import (  # noqa: F401  (fixtures)
     CID,
-    ROOT,
-    _wait,
     assert_nothing_refused,
     browser,
     pipeline,
@@ -61,7 +60,7 @@ def season(redis_url: str, base: str, tmp_path: Path) -> None:
     longest = max(PRO, key=lambda e: len(e.name))
     publish(redis_url, registered(rules, championship_id=CID), race("r01", 1, PRO),
             race("r02", 2, [longest, *[e for e in PRO if e is not longest]], provisional=True))
-    _wait(lambda: _table(base)["after_round"] == 2, "two rounds projected", tmp_path)
+    wait(lambda: _table(base)["after_round"] == 2, "two rounds projected", tmp_path)
 
 
 def _table(base: str) -> dict:
@@ -88,9 +87,9 @@ SETTLED = "return document.getAnimations().filter((a) => a.id !== 'ticker' && a.
 
 def open_overlay(chromium, url: str, theme: str, tmp_path: Path) -> None:
     chromium.get(url)
-    _wait(lambda: chromium.execute_script("return document.body.dataset.view") == "table", f"the table at {url}", tmp_path)
-    _wait(lambda: chromium.execute_script("return document.fonts.status") == "loaded", "fonts")
-    _wait(lambda: chromium.execute_script(SETTLED), "the animations to end", tmp_path)
+    wait(lambda: chromium.execute_script("return document.body.dataset.view") == "table", f"the table at {url}", tmp_path)
+    wait(lambda: chromium.execute_script("return document.fonts.status") == "loaded", "fonts")
+    wait(lambda: chromium.execute_script(SETTLED), "the animations to end", tmp_path)
     chromium.execute_script(f"document.documentElement.style.background = '{BACKDROP[theme]}'")
 
 
@@ -117,8 +116,8 @@ def test_layout_in_every_theme(layout: str, pipeline: str, redis_url: str, brows
     # round 2 made final, in a new order: the badge goes, the rows move, the header keeps its height
     final = list(reversed(PRO))
     publish(redis_url, race("r02", 2, final, revision=2))
-    _wait(lambda: browser.execute_script("return document.getElementById('provisional').hidden"), "the final table", tmp_path)
-    _wait(lambda: browser.execute_script(SETTLED), "the reorder animation to end", tmp_path)
+    wait(lambda: browser.execute_script("return document.getElementById('provisional').hidden"), "the final table", tmp_path)
+    wait(lambda: browser.execute_script(SETTLED), "the reorder animation to end", tmp_path)
     page = checked(browser, f"overlay-{layout}-final")
     assert page["header"] == heights["transparent"] > 0
     if layout in ("tower", "title-fight"):
@@ -149,7 +148,7 @@ def test_teams_table_has_no_empty_number_column(pipeline: str, redis_url: str, b
 def test_unknown_class_says_so(pipeline: str, redis_url: str, browser, tmp_path: Path) -> None:  # noqa: F811
     season(redis_url, pipeline, tmp_path)
     browser.get(f"{pipeline}/overlay?championship={CID}&class_id=gt3")
-    _wait(lambda: browser.execute_script("return document.body.dataset.view") == "message", "the message", tmp_path)
+    wait(lambda: browser.execute_script("return document.body.dataset.view") == "message", "the message", tmp_path)
     text = browser.execute_script("return document.getElementById('board').innerText")
     assert "UNKNOWN CLASS" in text and "'gt3'" in text and "Pro-Am (proam)" in text, text
     assert browser.execute_script("return document.body.dataset.status") == "error"
@@ -159,15 +158,15 @@ def test_unknown_class_says_so(pipeline: str, redis_url: str, browser, tmp_path:
 
 def test_no_results_yet_then_the_first_table(pipeline: str, redis_url: str, browser, tmp_path: Path) -> None:  # noqa: F811
     publish(redis_url, registered(rules_file("pccna-2024.yaml"), championship_id=CID))
-    _wait(lambda: httpx.get(f"{pipeline}/championships/{CID}/branding").status_code == 200, "the registration", tmp_path)
+    wait(lambda: httpx.get(f"{pipeline}/championships/{CID}/branding").status_code == 200, "the registration", tmp_path)
     browser.get(f"{pipeline}/overlay?championship={CID}&class_id=pro")
-    _wait(lambda: browser.execute_script("return document.body.dataset.view") == "empty", "the empty state", tmp_path)
-    _wait(lambda: browser.execute_script("return document.body.dataset.status") == "live", "the feed", tmp_path)
+    wait(lambda: browser.execute_script("return document.body.dataset.view") == "empty", "the empty state", tmp_path)
+    wait(lambda: browser.execute_script("return document.body.dataset.status") == "live", "the feed", tmp_path)
     assert "No results yet" in browser.execute_script("return document.getElementById('message').innerText")
     empty = checked(browser, "overlay-no-results")
     publish(redis_url, race("r01", 1, PRO))
-    _wait(lambda: browser.execute_script("return document.querySelectorAll('#rows li').length") == 10, "the table", tmp_path)
-    _wait(lambda: browser.execute_script(SETTLED), "the animations to end", tmp_path)
+    wait(lambda: browser.execute_script("return document.querySelectorAll('#rows li').length") == 10, "the table", tmp_path)
+    wait(lambda: browser.execute_script(SETTLED), "the animations to end", tmp_path)
     assert checked(browser, "overlay-first-table")["header"] == empty["header"]
     assert_nothing_refused(browser)
 
@@ -187,11 +186,11 @@ def test_builder_previews_and_copies_the_url(pipeline: str, redis_url: str, brow
 
     season(redis_url, pipeline, tmp_path)
     browser.get(f"{pipeline}/overlay/builder")
-    _wait(lambda: browser.execute_script("return document.getElementById('class_id').options.length") == 3, "the classes")
+    wait(lambda: browser.execute_script("return document.getElementById('class_id').options.length") == 3, "the classes")
     Select(browser.find_element("id", "class_id")).select_by_value("proam")
     Select(browser.find_element("id", "class_id")).select_by_value("pro")
     Select(browser.find_element("id", "layout")).select_by_value("lower-third")
-    _wait(lambda: browser.execute_script("return document.getElementById('driver').options.length") == 21, "the drivers")
+    wait(lambda: browser.execute_script("return document.getElementById('driver').options.length") == 21, "the drivers")
     Select(browser.find_element("id", "driver")).select_by_value("elias-de-la-torre")
     Select(browser.find_element("id", "theme")).select_by_value("light")
     Select(browser.find_element("id", "backdrop")).select_by_value("dark")
@@ -199,13 +198,13 @@ def test_builder_previews_and_copies_the_url(pipeline: str, redis_url: str, brow
     assert url == (f"{pipeline}/overlay?championship={CID}&class_id=pro&layout=lower-third"
                    f"&driver=elias-de-la-torre&theme=light"), url
     frame = browser.find_element("id", "frame")
-    _wait(lambda: frame.get_attribute("src") == url, "the preview to follow the URL")
+    wait(lambda: frame.get_attribute("src") == url, "the preview to follow the URL")
     browser.switch_to.frame(frame)
-    _wait(lambda: browser.execute_script("return document.body.dataset.view") == "table", "the preview's table", tmp_path)
+    wait(lambda: browser.execute_script("return document.body.dataset.view") == "table", "the preview's table", tmp_path)
     assert "Elias De La Torre" in browser.execute_script("return document.querySelector('.who b').textContent")
     browser.switch_to.default_content()
     browser.find_element("id", "copy").click()
-    _wait(lambda: browser.find_element("id", "copy").text == "Copied", "the copy")
+    wait(lambda: browser.find_element("id", "copy").text == "Copied", "the copy")
     browser.save_screenshot(str(ARTIFACTS / "overlay-builder.png"))
     assert_nothing_refused(browser)
 
@@ -229,8 +228,8 @@ def test_disconnected_dims_and_reconnects(pipeline: str, redis_url: str, browser
     season(redis_url, pipeline, tmp_path)
     open_overlay(browser, f"{pipeline}/overlay?championship={CID}&class_id=pro", "dark", tmp_path)
     os.kill(_gateway_child(), signal.SIGTERM)  # the fixture's own process; its teardown finds it gone
-    _wait(lambda: browser.execute_script("return document.body.dataset.status") == "reconnecting", "the reconnecting state")
-    _wait(lambda: browser.execute_script("return getComputedStyle(document.getElementById('board')).opacity") == "0.5", "dimmed")
+    wait(lambda: browser.execute_script("return document.body.dataset.status") == "reconnecting", "the reconnecting state")
+    wait(lambda: browser.execute_script("return getComputedStyle(document.getElementById('board')).opacity") == "0.5", "dimmed")
     assert browser.execute_script("return document.getElementById('reconnecting').offsetParent !== null")
     checked(browser, "overlay-disconnected")
     port = pipeline.rsplit(":", 1)[1]
@@ -239,9 +238,9 @@ def test_disconnected_dims_and_reconnects(pipeline: str, redis_url: str, browser
         again = subprocess.Popen([sys.executable, "-m", "services.gateway"], cwd=ROOT, env=env,
                                  stdout=log, stderr=subprocess.STDOUT)
     try:
-        _wait(lambda: browser.execute_script("return document.body.dataset.status") == "live", "the feed back", tmp_path, 30)
+        wait(lambda: browser.execute_script("return document.body.dataset.status") == "live", "the feed back", tmp_path, 30)
         assert len(browser.execute_script("return [...document.querySelectorAll('#rows li')]")) == 10
-        _wait(lambda: browser.execute_script("return getComputedStyle(document.getElementById('board')).opacity") == "1",
+        wait(lambda: browser.execute_script("return getComputedStyle(document.getElementById('board')).opacity") == "1",
               "no longer dimmed")
     finally:
         again.terminate()
