@@ -94,6 +94,10 @@ class TableDef(_Strict):
     tracks: list[Track] | None = Field(None, max_length=200, description="Only rounds at these tracks count (ANDIAL Cup).")
     drivers: list[str] | None = Field(None, max_length=1000, description="Only these driver ids are ranked (Junior).")
     cars_per_race: int | None = Field(None, ge=1, description="Teams: count the best K cars per race; null sums all.")
+    countback_cars: Literal["best", "all"] = Field(
+        "best",
+        description="Teams: countback reads each race's best counted car's place, or every counted car's (F1 constructors).",
+    )
     apply_drops: bool = Field(True, description="Apply the drop rules to this table.")
     points: list[PointsTable] | None = Field(
         None, min_length=1, max_length=100,
@@ -205,6 +209,9 @@ class Rules(_Strict):
                 for c in own.classes or []:
                     if c not in known:
                         raise ValueError(f"tables.{i}.points.{j}.classes: unknown class {c!r} (known: {', '.join(class_ids)})")
+        for i, table in enumerate(self.tables):
+            if table.kind == "drivers" and table.countback_cars != "best":
+                raise ValueError(f"tables.{i}.countback_cars: only a team table counts its cars")
         for c in self.branding.classes if self.branding else ():
             if c not in known:
                 raise ValueError(f"branding.classes: unknown class {c!r} (known: {', '.join(class_ids)})")

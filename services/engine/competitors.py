@@ -81,7 +81,7 @@ def race_entries(table: TableDef, classes: tuple[str, ...], by_class: dict[str, 
     for team_id, cars in by_team.items():
         cars.sort(key=lambda s: (-s.total, s.class_position))
         entries.append((team_id, cars[0].team_name, cars[0].class_id,
-                        team_score(cars[: table.cars_per_race] if table.cars_per_race else cars)))
+                        team_score(cars[: table.cars_per_race] if table.cars_per_race else cars, table.countback_cars == "all")))
     return entries
 
 
@@ -113,8 +113,9 @@ def accumulate(kind: str, people: Mapping[str, Competitor], race_id: str, entrie
     return after
 
 
-def team_score(cars: list[RaceScore]) -> RaceScore:
-    """A team's result in one race: the sum of its counted cars, placed by its best car."""
+def team_score(cars: list[RaceScore], every_place: bool = False) -> RaceScore:
+    """A team's result in one race: the sum of its counted cars, placed by its best car; with
+    `every_place`, countback reads every counted car's place (`places`), not only the best car's."""
     best = min(cars, key=lambda s: (s.place or 10**6, s.class_position))
     points, bonus = sum(s.points for s in cars), sum(s.bonus for s in cars)
     return RaceScore(
@@ -123,6 +124,7 @@ def team_score(cars: list[RaceScore]) -> RaceScore:
         sum(s.poles for s in cars), sum(s.fastest_laps for s in cars), best.provisional,
         result_summary(best.race_id, best.round, best.class_position, best.place, best.status, points, bonus, best.provisional),
         points + bonus,
+        tuple(s.place for s in cars if s.place is not None) if every_place else None,
     )
 
 

@@ -23,17 +23,19 @@ def paid_through(table: PointsTable | None) -> float:
 
 def countback_key(c: Competitor, ranking: Ranking, depth: Depth | None = None) -> tuple[float, ...]:
     """Most wins first, then most seconds, ... over the session types the rules name (with a
-    `depth`, only through the last place that race's points table pays).
+    `depth`, only through the last place that race's points table pays). A team's result counts
+    its best car's place, or every counted car's when the table says `countback_cars: all`.
 
     The places sorted best first, closed by infinity: comparing two keys finds the first place
     where one competitor has a result the other lacks, which is exactly countback.
     """
     sessions = ranking.countback_session_types
     places = sorted(
-        r.place
+        place
         for race_id, r in c.results.items()
-        if r.place is not None and race_id not in c.excluded and r.session_type in sessions
-        and (depth is None or r.place <= depth(r.session_type, r.class_id))
+        if race_id not in c.excluded and r.session_type in sessions
+        for place in (r.places if r.places is not None else (r.place,))
+        if place is not None and (depth is None or place <= depth(r.session_type, r.class_id))
     )
     return (*places, math.inf)
 

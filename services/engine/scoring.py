@@ -35,6 +35,7 @@ class RaceScore(NamedTuple):
     provisional: bool
     summary: dict  # the JSON shape of this result in a table row (read-only)
     total: float  # points + bonus, kept since tables add it up often
+    places: tuple[int, ...] | None = None  # a team's result: every counted car's place, for countback over every car
 
 
 def result_summary(race_id, round_, class_position, place, status, points, bonus, provisional) -> dict:

@@ -52,7 +52,7 @@ FILTERED = small_rules(
     tables=[
         {"id": "drivers", "name": "Drivers"},
         {"id": "teams", "name": "Teams", "kind": "teams", "cars_per_race": 1},
-        {"id": "pairs", "name": "Pairs", "kind": "teams", "per_class": False, "cars_per_race": 2,
+        {"id": "pairs", "name": "Pairs", "kind": "teams", "per_class": False, "cars_per_race": 2, "countback_cars": "all",
          "points": [{"points": [8, 5, 3]}, {"classes": ["am"], "points": [4, 2]}]},
         {"id": "junior", "name": "Junior", "drivers": ["ann", "cy", "eve"]},
         {"id": "tracks", "name": "Tracks", "tracks": ["a", "c"], "listing": "finishers"},

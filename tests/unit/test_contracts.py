@@ -235,3 +235,11 @@ def test_a_table_points_table_must_name_known_classes():
     table = {"id": "teams", "name": "Teams", "kind": "teams", "points": [{"points": [8]}, {"classes": ["gt3"], "points": [5]}]}
     (line,) = rules_problems(small_rules(tables=[table]))
     assert line.endswith("rules: tables.0.points.1.classes: unknown class 'gt3' (known: pro, am)")
+
+
+def test_countback_cars_is_best_or_all_and_only_for_team_tables():
+    teams = {"id": "t", "name": "T", "kind": "teams", "countback_cars": "some"}
+    (line,) = rules_problems(small_rules(tables=[teams]))
+    assert line.endswith("rules.tables.0.countback_cars: Input should be 'best' or 'all'")
+    (line,) = rules_problems(small_rules(tables=[{"id": "d", "name": "D", "countback_cars": "all"}]))
+    assert line.endswith("rules: tables.0.countback_cars: only a team table counts its cars")

@@ -334,3 +334,28 @@ def test_a_table_can_score_with_its_own_points_tables():
     assert points(facts, "teams/overall") == {"red": 13, "blue": 11}  # red 8+1+4; blue 6 + dan's 5
     # what is left to win is the table's own: three more rounds of 8 (+1 pole) for the best car
     assert standings(facts)["makes/pro"]["rows"][0]["max_points"] == 9 + 3 * 9
+
+
+def test_team_countback_over_the_best_car_or_every_car():
+    """Points 10-6-4-3-2-1, one overall team table. Red: ann, bob; blue: cy, dan; green: eve, fay, gus.
+    r1: cy, dan (blue 1-2), ann 3rd, eve, fay, gus, bob 7th: blue 16, red 4, green 6.
+    r2: ann 1st, eve, fay, cy 4th, dan 5th, bob 6th: red 11, green 10, blue 5.
+    Green 16; red 15; blue 21 less a 6-point deduction, 15.
+    Best car only (the default): red's best places 1st and 3rd beat blue's 1st and 4th, so red is 2nd.
+    Every car: red has 1st, 3rd, 6th, 7th and blue 1st, 2nd, 4th, 5th: blue's second place puts it 2nd."""
+    r1 = [car("3", "cy", 1, team="blue"), car("4", "dan", 2, team="blue"), car("1", "ann", 3, team="red"),
+          car("5", "eve", 4, team="green"), car("6", "fay", 5, team="green"), car("7", "gus", 6, team="green"),
+          car("2", "bob", 7, team="red")]
+    r2 = [car("1", "ann", 1, team="red"), car("5", "eve", 2, team="green"), car("6", "fay", 3, team="green"),
+          car("3", "cy", 4, team="blue"), car("4", "dan", 5, team="blue"), car("2", "bob", 6, team="red")]
+
+    def order(**table):
+        teams = {"id": "teams", "name": "Teams", "kind": "teams", "per_class": False, **table}
+        rules = small_rules(points=[{"points": [10, 6, 4, 3, 2, 1]}], tables=[{"id": "drivers", "name": "Drivers"}, teams])
+        facts = facts_of(registered(rules), classified("r1", 1, r1), classified("r2", 2, r2),
+                         adjusted("a1", "points_deduction", "blue", subject="team", points=6))
+        return [(r["position"], r["id"], r["points"]) for r in standings(facts)["teams/overall"]["rows"]]
+
+    assert order() == [(1, "green", 16), (2, "red", 15), (3, "blue", 15)]
+    assert order(countback_cars="best") == order()
+    assert order(countback_cars="all") == [(1, "green", 16), (2, "blue", 15), (3, "red", 15)]
