@@ -81,6 +81,7 @@ def redrive(ids: Ids = None, url: RedisUrl = None, as_json: Json = False) -> Non
     import httpx
 
     from services.notifier.handler import Notifier
+    from services.notifier.redrive import redrive as redrive_letters
 
     settings = _notifier_settings(url)
 
@@ -88,7 +89,7 @@ def redrive(ids: Ids = None, url: RedisUrl = None, as_json: Json = False) -> Non
         client = connect(address, client_name="cli-notifier-redrive")
         async with httpx.AsyncClient() as http:
             try:
-                return await Notifier(client, http, settings).redrive(ids or None)
+                return await redrive_letters(Notifier(client, http, settings), ids or None)
             finally:
                 await client.aclose()
 

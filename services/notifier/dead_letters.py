@@ -21,7 +21,7 @@ once, by the log group). Fields (all strings, empty when unknown):
 
 Written (`services.runtime.streams.dead_letter_fields`, shared with the projector) before the
 entry is acknowledged: a crash in between writes it again (at least once).
-`standings notifier dead-letters list|redrive` reads and re-sends them (`Notifier.redrive`).
+`standings notifier dead-letters list|redrive` reads and re-sends them (`services.notifier.redrive`).
 """
 
 from __future__ import annotations

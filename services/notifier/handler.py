@@ -33,7 +33,6 @@ Every log line carries `event_id` and `championship_id` (structlog contextvars).
 
 from __future__ import annotations
 
-import json
 from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -44,10 +43,10 @@ from redis.asyncio import Redis
 
 from schemas.standings import ChangeRecord, read_changed
 from services.notifier.announcements import announce, names_from_rules
-from services.notifier.dead_letters import BODY, CHANGE, ENTRY, get_dead_letters, notifier_dead_letter
+from services.notifier.dead_letters import BODY, CHANGE, ENTRY, notifier_dead_letter
 from services.notifier.messages import Digest, digest, render
 from services.notifier.settings import NotifierSettings
-from services.notifier.webhooks import Webhook, encode, redact
+from services.notifier.webhooks import Webhook, encode
 from services.runtime import keys, read_model
 from services.runtime.redis import entry_json
 from services.runtime.streams import delivery_counts, fields_json, kept_claimed
@@ -83,16 +82,6 @@ class Sink:
         if cid is None:
             return stream + ":notifier:version"
         return version_key(cid, self.webhook.key if self.webhook else None)
-
-
-@dataclass(frozen=True)
-class Redriven:
-    """What `Notifier.redrive` did with one dead letter: sent or dropped (deleted), failed or skipped (kept)."""
-
-    id: str
-    outcome: str
-    detail: str = ""
-    url: str = ""
 
 
 class Notifier:
@@ -203,55 +192,3 @@ class Notifier:
         elif version <= last:
             log.info("version already seen (redelivery or replay); announcing again", last_version=last,
                      version=version, sink=sink.name)
-
-    # --- dead letters -------------------------------------------------------------------------
-
-    def webhook_for(self, letter: dict[str, str]) -> Webhook | None:
-        """The configured webhook a dead letter was for (by key, else by redacted URL)."""
-        for w in self.webhooks:
-            if (letter.get("webhook") and letter["webhook"] == w.key) or (letter.get("url") and letter["url"] == redact(w.url)):
-                return w
-        return None
-
-    async def redrive(self, ids: Sequence[str] | None = None) -> list[Redriven]:
-        """Send dead letters again to their webhooks (all when `ids` is None), oldest first.
-
-        A letter of a message that failed (`payload_type` webhook_body) has its stored body sent
-        as it was; a change that was dead-lettered whole (`standings.changed`, e.g. delivered too
-        often) is announced again to its webhook. Sent letters are deleted; failed and skipped
-        ones (webhook no longer configured, unreadable entry, unknown id) are kept.
-        """
-        out: list[Redriven] = []
-        for letter_id, letter in await get_dead_letters(self.redis, self.settings, ids):
-            if letter is None:
-                out.append(Redriven(letter_id, "skipped", "no such dead letter"))
-                continue
-            out.append(await self._redrive_one(letter_id, letter))
-        return out
-
-    async def _redrive_one(self, letter_id: str, letter: dict[str, str]) -> Redriven:
-        kind = letter.get("payload_type") or (BODY if letter.get("kind") and letter.get("url") else ENTRY)
-        webhook = self.webhook_for(letter)
-        if kind == ENTRY or not letter.get("url"):
-            return Redriven(letter_id, "skipped", "an unreadable change: nothing to send")
-        if webhook is None:
-            return Redriven(letter_id, "skipped", f"webhook {letter.get('url')} is not configured here", letter.get("url", ""))
-        message_id = letter.get("event_id") or letter_id
-        with structlog.contextvars.bound_contextvars(event_id=message_id, championship_id=letter.get("championship_id")):
-            try:
-                if kind == CHANGE:
-                    found = await self.digest_of(read_changed(letter["payload"]))
-                    body = render(found, webhook.format) if found else None
-                else:
-                    body = json.loads(letter["payload"])
-            except (KeyError, ValueError) as exc:
-                return Redriven(letter_id, "skipped", f"unreadable payload: {exc}"[:300], webhook.name)
-            if body is None:
-                await self.redis.xdel(self.settings.notifier_dead_letter_stream, letter_id)
-                return Redriven(letter_id, "dropped", "nothing to announce: deleted", webhook.name)
-            outcome = await webhook.send(message_id, body)
-        if not outcome.ok:
-            return Redriven(letter_id, "failed", outcome.reason, webhook.name)
-        await self.redis.xdel(self.settings.notifier_dead_letter_stream, letter_id)
-        log.info("dead letter re-sent", dead_letter=letter_id, url=webhook.name, attempts=outcome.attempts)
-        return Redriven(letter_id, "sent", f"{outcome.attempts} attempt(s)", webhook.name)
