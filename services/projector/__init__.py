@@ -6,8 +6,9 @@
 """
 
 from services.projector.app import build_broker, projector_running, run_projector
+from services.projector.batch import BatchOutcome
 from services.projector.commit import CommitResult, commit_championship
-from services.projector.handler import BatchOutcome, Projector
+from services.projector.handler import Projector
 from services.projector.rebuild import RebuildReport, rebuild
 
 __all__ = [

@@ -27,15 +27,14 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 
 import structlog
 from pydantic import ValidationError
 from redis.asyncio import Redis
 
 from schemas.events import Event, EventTooLarge, parse_event
-from schemas.loading import describe
-from services.projector.commit import CommitResult, commit_championship
+from services.projector.batch import Batch, BatchOutcome, validation_reason
+from services.projector.commit import commit_championship
 from services.projector.dead_letters import identify
 from services.projector.garbage import GarbagePolicy
 from services.projector.held import HeldStates
@@ -43,27 +42,11 @@ from services.runtime import metrics
 from services.runtime.accepted import Conflict, Entry
 from services.runtime.redis import DATA_FIELD
 from services.runtime.settings import Settings
-from services.runtime.streams import dead_letter_fields, delivery_counts, fields_json
+from services.runtime.streams import delivery_counts, fields_json
 
 log = structlog.get_logger("standings.projector")
 
 _DATA = DATA_FIELD.encode()
-
-
-@dataclass
-class BatchOutcome:
-    acked: list[bytes] = field(default_factory=list)
-    dead_lettered: list[tuple[bytes, str]] = field(default_factory=list)  # (stream id, reason)
-    commits: list[CommitResult] = field(default_factory=list)
-    failed: list[str] = field(default_factory=list)  # championships whose commit raised
-    retrying: list[bytes] = field(default_factory=list)  # left pending: the rules they need may be in flight
-
-
-def validation_reason(error: ValidationError, limit: int = 5) -> str:
-    """A one-line summary naming each field: 'invalid event: payload.entries.1.position: ...'."""
-    problems = describe(error)
-    more = len(problems) - limit
-    return "invalid event: " + "; ".join(problems[:limit]) + (f" (+{more} more)" if more > 0 else "")
 
 
 class Projector:
@@ -82,7 +65,7 @@ class Projector:
         `max_deliveries`; fresh XREADGROUP ">" deliveries are first deliveries by definition.
         """
         s = self.settings
-        batch = _Batch(counts=await delivery_counts(self.redis, s.events_stream, s.projector_group, ids) if claimed else {})
+        batch = Batch(counts=await delivery_counts(self.redis, s.events_stream, s.projector_group, ids) if claimed else {})
         for cid, items in self._by_championship(batch, ids, entries).items():
             with structlog.contextvars.bound_contextvars(championship_id=cid):
                 await self._commit(batch, cid, items)
@@ -95,7 +78,7 @@ class Projector:
         self.garbage.settle()
         return batch.outcome
 
-    def _by_championship(self, batch: _Batch, ids, entries) -> dict[str, list[tuple[bytes, Event, bytes]]]:
+    def _by_championship(self, batch: Batch, ids, entries) -> dict[str, list[tuple[bytes, Event, bytes]]]:
         """Parse the entries; what cannot be parsed, or was delivered too often, is dead-lettered."""
         limit = self.settings.max_deliveries
         groups: dict[str, list[tuple[bytes, Event, bytes]]] = {}
@@ -118,7 +101,7 @@ class Projector:
                 groups.setdefault(event.championship_id, []).append((sid, event, raw))
         return groups
 
-    async def _commit(self, batch: _Batch, cid: str, items: list[tuple[bytes, Event, bytes]]) -> None:
+    async def _commit(self, batch: Batch, cid: str, items: list[tuple[bytes, Event, bytes]]) -> None:
         """Commit one championship's events, each reuse of an event id in a later commit."""
         rounds: list[list[tuple[bytes, Event, bytes]]] = []
         seen: dict[str, int] = {}
@@ -131,7 +114,7 @@ class Projector:
             if not await self._commit_round(batch, cid, items_of_round):
                 return  # what follows stays pending: a reuse must not be judged before its first
 
-    async def _commit_round(self, batch: _Batch, cid: str, items: list[tuple[bytes, Event, bytes]]) -> bool:
+    async def _commit_round(self, batch: Batch, cid: str, items: list[tuple[bytes, Event, bytes]]) -> bool:
         """Commit events of distinct ids; sort each entry into acked, retried or dead-lettered."""
         started = time.perf_counter()
         try:
@@ -171,7 +154,7 @@ class Projector:
             log.debug("duplicate ignored", event_id=event_id)
         return True
 
-    async def _dead_letter_conflicts(self, batch: _Batch, cid: str, conflicts: list[Conflict], raws: dict) -> None:
+    async def _dead_letter_conflicts(self, batch: Batch, cid: str, conflicts: list[Conflict], raws: dict) -> None:
         """Dead-letter each conflict with its payload and the accepted one (while the log keeps it)."""
         for conflict in conflicts:
             sid = conflict.accepted.stream_id
@@ -179,26 +162,3 @@ class Projector:
             accepted = found[0][1].get(_DATA, b"") if found else b""
             batch.to_dead(conflict.entry.stream_id.encode(), f"conflict: {conflict}", raws[conflict.entry.stream_id],
                           conflict.entry.event.event_id, cid, accepted_payload=accepted)
-
-
-@dataclass
-class _Batch:
-    """The bookkeeping of one batch: delivery counts, the outcome, the dead letters to write."""
-
-    counts: dict[bytes, int]
-    outcome: BatchOutcome = field(default_factory=BatchOutcome)
-    dead: list[dict] = field(default_factory=list)
-
-    def delivered(self, sid: bytes) -> int:
-        return self.counts.get(sid, 1)
-
-    def to_dead(self, sid: bytes, reason: str, payload: bytes | str, event_id=None, championship_id=None,
-                accepted_payload: bytes = b"") -> None:
-        self.dead.append(dead_letter_fields(reason=reason, stream_id=sid, payload=payload, event_id=event_id,
-                                            championship_id=championship_id, accepted_payload=accepted_payload))
-        self.outcome.dead_lettered.append((sid, reason))
-        metrics.EVENTS.labels("dead_lettered").inc()
-        self.outcome.acked.append(sid)
-        log.warning("dead-lettered", stream_id=sid.decode(), reason=reason, event_id=event_id,
-                    championship_id=championship_id)
-
