@@ -58,6 +58,13 @@ class Bonus(_Strict):
     classes: ClassList | None = Field(None, description="Classes it applies to; null means every class.")
     session_types: SessionList | None = Field(None, description="Session types it applies to; null means all.")
     top_n: int | None = Field(None, ge=1, description="Only awarded when the driver scores inside the top N (F1 fastest lap).")
+    tables: list[Slug] | None = Field(
+        None, max_length=50, description="Ids of the tables it counts in (a fastest-lap point for drivers only); null means all."
+    )
+
+    def counts_in(self, table_id: str | None) -> bool:
+        """Whether the bonus counts in table `table_id` (None: the scoring shared by the tables it counts in)."""
+        return self.tables is None or table_id is None or table_id in self.tables
 
 
 class ShortRace(_Strict):
@@ -209,6 +216,11 @@ class Rules(_Strict):
                 for c in own.classes or []:
                     if c not in known:
                         raise ValueError(f"tables.{i}.points.{j}.classes: unknown class {c!r} (known: {', '.join(class_ids)})")
+        table_ids = [t.id for t in self.tables]
+        for i, bonus in enumerate(self.bonuses):
+            for t in bonus.tables or ():
+                if t not in table_ids:
+                    raise ValueError(f"bonuses.{i}.tables: unknown table {t!r} (known: {', '.join(table_ids)})")
         for i, table in enumerate(self.tables):
             if table.kind == "drivers" and table.countback_cars != "best":
                 raise ValueError(f"tables.{i}.countback_cars: only a team table counts its cars")
@@ -234,9 +246,10 @@ class Rules(_Strict):
         return frozenset(c.id for c in self.classes)
 
     @cached_property
-    def own_points(self) -> tuple[TableDef, ...]:
-        """The tables that score with their own points tables."""
-        return tuple(t for t in self.tables if t.points is not None)
+    def own_scoring(self) -> tuple[TableDef, ...]:
+        """The tables that score races their own way: with their own points tables, or without a
+        bonus that is scoped to other tables."""
+        return tuple(t for t in self.tables if t.points is not None or not all(b.counts_in(t.id) for b in self.bonuses))
 
     def points_table(self, session_type: str, class_id: str, tables: list[PointsTable] | None = None) -> PointsTable | None:
         """The table naming this class for the session type, else the one for every class; among

@@ -109,6 +109,7 @@ def _max_race_score(rules: Rules, table: TableDef, class_id: str | None, race: R
         bonus = sum(
             b.points for b in rules.bonuses
             if (b.classes is None or c in b.classes) and (b.session_types is None or race.session_type in b.session_types)
+            and b.counts_in(table.id)
         )
         best = max(best, (points.points[0] if points else 0) * race.factor + bonus)
     return best * cars

@@ -59,11 +59,11 @@ def _held_races(rules: Rules, facts: Mapping[str, Event], memory: Memory) -> lis
         inputs = (facts["rules"], event, *given)
         scores = memory.recall("race", race.race_id, inputs,
                                lambda race=race, given=given: _scored_by_class(rules, race, given))
-        # A table with its own points tables scores the race again with them.
+        # A table with its own points tables, or left out of a bonus, scores the race again its own way.
         own = {
             t.id: memory.recall("race", (race.race_id, t.id), inputs,
-                                lambda race=race, given=given, t=t: _scored_by_class(rules, race, given, t.points))
-            for t in rules.own_points
+                                lambda race=race, given=given, t=t: _scored_by_class(rules, race, given, t.points, t.id))
+            for t in rules.own_scoring
         }
         at = calendar.get(race.race_id)
         held.append(HeldRace(race, at.track if at else race.track, scores, own))
@@ -71,11 +71,11 @@ def _held_races(rules: Rules, facts: Mapping[str, Event], memory: Memory) -> lis
 
 
 def _scored_by_class(rules: Rules, race: RaceClassification, awards: list[Event],
-                     points: list[PointsTable] | None = None) -> dict[str, list[RaceScore]]:
+                     points: list[PointsTable] | None = None, table_id: str | None = None) -> dict[str, list[RaceScore]]:
     poles = {e.payload.class_id: e.payload for e in awards if e.type == "pole.awarded"}
     fastest = {e.payload.class_id: e.payload for e in awards if e.type == "fastest_lap.set"}
     by_class: dict[str, list[RaceScore]] = {}
-    for score in score_race(rules, race, poles, fastest, points):
+    for score in score_race(rules, race, poles, fastest, points, table_id):
         if not score.guest:  # guests are in no table
             by_class.setdefault(score.class_id, []).append(score)
     return by_class
@@ -84,7 +84,7 @@ def _scored_by_class(rules: Rules, race: RaceClassification, awards: list[Event]
 def _table(rules, registration, table: TableDef, class_id, races: list[HeldRace], adjustments: list[Event], cutoff: int,
            memory: Memory) -> dict:
     held = [h for h in races if h.race.round <= cutoff and counts(table, h.race.round, h.track)]
-    if table.points is not None:
+    if table in rules.own_scoring:
         held = [h._replace(scores=h.own[table.id]) for h in held]
     # Races still to run are those of the calendar not held by `cutoff`, counted by this table or not
     # (a race may be held in another round than the calendar says): part of the key, by value.

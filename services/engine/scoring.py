@@ -67,10 +67,11 @@ def race_factor(rules: Rules, race: RaceClassification) -> float:
 
 def score_race(
     rules: Rules, race: RaceClassification, poles: Mapping[str, ClassAward], fastest: Mapping[str, ClassAward],
-    points: list[PointsTable] | None = None,
+    points: list[PointsTable] | None = None, table_id: str | None = None,
 ) -> list[RaceScore]:
     """Every car's score in `race`; `poles`/`fastest` map class id to that race's award; `points`
-    are the points tables to use instead of the rules' (a table's own)."""
+    are the points tables to use instead of the rules' (a table's own); with `table_id`, only the
+    bonuses that count in that table are paid."""
     factor = race_factor(rules, race)
     class_positions = race.class_positions()
     by_class: dict[str, list[ClassifiedCar]] = {}
@@ -80,16 +81,17 @@ def score_race(
     for class_id, cars in by_class.items():
         cars.sort(key=lambda c: (class_positions[c.car_number], c.car_number))
         awards = {"pole": poles.get(class_id), "fastest_lap": fastest.get(class_id)}
-        scores += _score_class(rules, race, class_id, cars, class_positions, factor, awards, points)
+        scores += _score_class(rules, race, class_id, cars, class_positions, factor, awards, points, table_id)
     return scores
 
 
-def _score_class(rules, race, class_id, cars, class_positions, factor, awards, points) -> list[RaceScore]:
+def _score_class(rules, race, class_id, cars, class_positions, factor, awards, points, table_id) -> list[RaceScore]:
     places = _points_places(rules, cars, class_positions)
     table = rules.points_table(race.session_type, class_id, points)
     bonuses = [
         (b.kind, b.points, b.top_n) for b in rules.bonuses
         if (b.classes is None or class_id in b.classes) and (b.session_types is None or race.session_type in b.session_types)
+        and b.counts_in(table_id)
     ]
     pole, fastest_lap = (a.car_number if a else None for a in awards.values())
     most_led = max(c.laps_led for c in cars)

@@ -48,7 +48,7 @@ def test_applying_events_in_any_batches_gives_the_tables_of_the_pure_engine(sequ
 # of r2 and r3: the table remembered for a round must not outlive a change of what is still to run.
 FILTERED = small_rules(
     drops=[{"drop_worst": 1, "protected_races": ["r4"]}],
-    bonuses=[{"kind": "pole", "points": 2}],
+    bonuses=[{"kind": "pole", "points": 2, "tables": ["drivers", "pairs", "odd"]}],
     tables=[
         {"id": "drivers", "name": "Drivers"},
         {"id": "teams", "name": "Teams", "kind": "teams", "cars_per_race": 1},

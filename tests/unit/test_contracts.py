@@ -243,3 +243,9 @@ def test_countback_cars_is_best_or_all_and_only_for_team_tables():
     assert line.endswith("rules.tables.0.countback_cars: Input should be 'best' or 'all'")
     (line,) = rules_problems(small_rules(tables=[{"id": "d", "name": "D", "countback_cars": "all"}]))
     assert line.endswith("rules: tables.0.countback_cars: only a team table counts its cars")
+
+
+def test_a_bonus_names_only_tables_of_the_rules():
+    bonus = {"kind": "fastest_lap", "points": 1, "tables": ["drivers", "teams"]}
+    (line,) = rules_problems(small_rules(bonuses=[bonus]))
+    assert line.endswith("rules: bonuses.0.tables: unknown table 'teams' (known: drivers)")

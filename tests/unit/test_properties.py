@@ -40,18 +40,21 @@ REVISED = {**RULES, "bonuses": [{"kind": "pole", "points": 5}], "drops": []}
 @st.composite
 def options(draw):
     """The rules' options that change no driver's result: who the drivers' tables list, how deep
-    countback goes, and the team table's own points tables and countback over its best car or all."""
+    countback goes, the team table's own points tables and countback over its best car or all, and
+    whether the fastest-lap bonus counts in the drivers' table only."""
     team_points = [None, [{"points": [8, 5, 3]}], [{"points": [8, 5, 3]}, {"classes": ["am"], "points": [4], "floor": 1}]]
     return {"listing": draw(st.sampled_from(["entrants", "finishers", "scorers"])),
             "countback_depth": draw(st.sampled_from(["all", "points_places"])),
             "team_points": draw(st.sampled_from(team_points)),
-            "countback_cars": draw(st.sampled_from(["best", "all"]))}
+            "countback_cars": draw(st.sampled_from(["best", "all"])),
+            "lap_tables": draw(st.sampled_from([None, ["drivers"]]))}
 
 
 def with_options(rules: dict, chosen: dict) -> dict:
     drivers = {**rules["tables"][0], "listing": chosen["listing"]}
     teams = {**rules["tables"][1], "points": chosen["team_points"], "countback_cars": chosen["countback_cars"]}
-    return {**rules, "tables": [drivers, teams], "ranking": {"countback_depth": chosen["countback_depth"]}}
+    bonuses = [{**b, "tables": chosen["lap_tables"]} if b["kind"] == "fastest_lap" else b for b in rules["bonuses"]]
+    return {**rules, "tables": [drivers, teams], "bonuses": bonuses, "ranking": {"countback_depth": chosen["countback_depth"]}}
 
 
 @st.composite

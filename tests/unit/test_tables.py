@@ -359,3 +359,23 @@ def test_team_countback_over_the_best_car_or_every_car():
     assert order() == [(1, "green", 16), (2, "red", 15), (3, "blue", 15)]
     assert order(countback_cars="best") == order()
     assert order(countback_cars="all") == [(1, "green", 16), (2, "blue", 15), (3, "red", 15)]
+
+
+def test_a_bonus_can_count_in_some_tables_only():
+    """Points 10-6-4; pole 2 in every table, fastest lap 1 in the drivers' table only.
+    r1: ann (red) 1st, bob (blue) 2nd with the fastest lap, cy (red) 3rd from pole.
+    Drivers: ann 10, bob 6 + 1 = 7, cy 4 + 2 = 6. Teams: red 10 + 4 + 2 = 16, blue 6 (no fastest-lap point).
+    Makes, with its own points 8-5-3: red 8 + 3 + 2 = 13, blue 5."""
+    tables = [{"id": "drivers", "name": "Drivers"},
+              {"id": "teams", "name": "Teams", "kind": "teams", "per_class": False},
+              {"id": "makes", "name": "Makes", "kind": "teams", "per_class": False, "points": [{"points": [8, 5, 3]}]}]
+    rules = small_rules(points=[{"points": [10, 6, 4]}], tables=tables,
+                        bonuses=[{"kind": "pole", "points": 2}, {"kind": "fastest_lap", "points": 1, "tables": ["drivers"]}])
+    race = classified("r1", 1, [car("1", "ann", 1, team="red"), car("2", "bob", 2, team="blue"), car("3", "cy", 3, team="red")])
+    facts = facts_of(registered(rules), race, award("pole.awarded", "r1", 1, "3", "cy"),
+                     award("fastest_lap.set", "r1", 1, "2", "bob"))
+    assert points(facts) == {"ann": 10, "bob": 7, "cy": 6}
+    assert points(facts, "teams/overall") == {"red": 16, "blue": 6}
+    assert points(facts, "makes/overall") == {"red": 13, "blue": 5}
+    blue = next(r for r in standings(facts)["teams/overall"]["rows"] if r["id"] == "blue")
+    assert blue["results"][0]["bonus"] == 0
