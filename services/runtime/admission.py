@@ -30,25 +30,23 @@ from __future__ import annotations
 import asyncio
 import json
 import re
-import time
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, NamedTuple
 
 from pydantic import ValidationError
 from redis.asyncio import Redis
-from redis.exceptions import ResponseError
 
 from schemas.events import ChampionshipRegistered, Event, EventTooLarge, parse_event
 from services.engine.errors import RuleViolation
 from services.engine.facts import Facts, check, record
 from services.runtime import keys, read_model
 from services.runtime.accepted import Accepted, Conflict, Entry
+from services.runtime.progress import while_projecting
 from services.runtime.settings import Settings
 
 EVENT_TYPES = ("championship.registered", "race.classified", "pole.awarded", "fastest_lap.set", "standings.adjusted")
 INNER_FIELD = re.compile(r"^([A-Za-z_]\w*(?:\.\w+)*): (.+)$", re.DOTALL)  # a validator's "entries.1.car_number: ..."
-POLL_SECONDS = 0.1
 
 
 class Problem(NamedTuple):
@@ -150,18 +148,6 @@ async def judge(client: Redis, parsed: Sequence[Verdict], settings: Settings) ->
     return await _judge(client, parsed)  # caught up (or out of time): the rules as they stand now
 
 
-async def while_projecting(client: Redis, settings: Settings, settled: Callable[[], Awaitable[bool]]) -> bool:
-    """Whether `settled()` came true, asked every `POLL_SECONDS` while the projector's group still
-    has entries published before this call to process, for at most `admission_wait_seconds`."""
-    deadline = time.monotonic() + settings.admission_wait_seconds
-    horizon = await _last_id(client, settings.events_stream)
-    while not await settled():
-        if time.monotonic() >= deadline or not await _behind(client, settings, horizon):
-            return False
-        await asyncio.sleep(POLL_SECONDS)
-    return True
-
-
 def problems(verdicts: Sequence[Verdict], labels: Sequence[str] | None = None) -> list[str]:
     """Every problem as one line: prefixed by its item's label (``"line 3: "``), by default by its index
     (``"1.payload.entries.0.class_id: ..."``; ``"1: <reason>"`` for one about the whole event)."""
@@ -220,30 +206,3 @@ async def _judge(client: Redis, parsed: Sequence[Verdict]) -> list[Verdict]:
 def _digest(event: Event) -> str:
     """The content digest the accepted record keeps (the projector's own)."""
     return Accepted.of(Entry("", event)).content
-
-
-def _stream_id(value: bytes | str) -> tuple[int, int]:
-    text = value.decode() if isinstance(value, bytes) else value
-    ms, _, seq = text.partition("-")
-    return int(ms), int(seq or 0)
-
-
-async def _last_id(client: Redis, stream: str) -> tuple[int, int]:
-    """The last id of `stream` now (0-0 when there is no stream)."""
-    try:
-        return _stream_id((await client.xinfo_stream(stream))["last-generated-id"])
-    except ResponseError:
-        return (0, 0)
-
-
-async def _behind(client: Redis, settings: Settings, horizon: tuple[int, int]) -> bool:
-    """Whether the projector's group has entries up to `horizon` still to process (False: no group)."""
-    try:
-        groups = await client.xinfo_groups(settings.events_stream)
-    except ResponseError:
-        return False
-    for group in groups:
-        name = group["name"].decode() if isinstance(group["name"], bytes) else group["name"]
-        if name == settings.projector_group:
-            return _stream_id(group["last-delivered-id"]) < horizon or group["pending"] > 0
-    return False
