@@ -11,7 +11,17 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationInfo, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SerializerFunctionWrapHandler,
+    TypeAdapter,
+    ValidationInfo,
+    field_validator,
+    model_serializer,
+    model_validator,
+)
 
 from schemas import examples
 from schemas.rules import Name, Rules, SessionType, Slug, Status, Track
@@ -160,6 +170,11 @@ def _claim(held: dict, key: object, car: ClassifiedCar, where: str) -> None:
         raise ValueError(f"{where} is held by two cars (#{other.car_number}, #{car.car_number}); mark both dead_heat to share it")
 
 
+class AwardedCar(_Strict):
+    car_number: str = Field(min_length=1, max_length=8)
+    driver_id: Slug
+
+
 class ClassAward(_Strict):
     """Pole position or fastest lap: one per class and race."""
 
@@ -168,7 +183,33 @@ class ClassAward(_Strict):
     class_id: Slug
     car_number: str = Field(min_length=1, max_length=8)
     driver_id: Slug
+    shared_with: list[AwardedCar] = Field(
+        [], max_length=20,
+        description="Fastest lap only: the other cars that set the same time; the bonus is shared equally (1/k each).",
+    )
     revision: Revision = 1
+
+    @model_validator(mode="after")
+    def _each_car_once(self) -> ClassAward:
+        seen = {self.car_number}
+        for i, other in enumerate(self.shared_with):
+            if other.car_number in seen:
+                raise ValueError(f"shared_with.{i}.car_number: car {other.car_number!r} is named twice")
+            seen.add(other.car_number)
+        return self
+
+    @model_serializer(mode="wrap")
+    def _unshared_as_before(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        """An award of one car is written as before `shared_with` existed (same JSON, same importer digests)."""
+        data = handler(self)
+        if not self.shared_with:
+            data.pop("shared_with", None)
+        return data
+
+    @property
+    def car_numbers(self) -> frozenset[str]:
+        """Every car the award goes to."""
+        return frozenset((self.car_number, *(c.car_number for c in self.shared_with)))
 
 
 class Adjustment(_Strict):

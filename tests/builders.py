@@ -60,7 +60,7 @@ def classified(race_id: str, round_: int, cars: list[dict], track: str | None = 
 def award(kind: str, race_id: str, round_: int, number: str, driver: str, class_id: str = "pro", **kw: Any) -> Event:
     """kind: 'pole.awarded' or 'fastest_lap.set'."""
     payload = {"race_id": race_id, "round": round_, "class_id": class_id, "car_number": number, "driver_id": driver}
-    return parse_event(envelope(kind, {**payload, **{k: v for k, v in kw.items() if k == "revision"}}))
+    return parse_event(envelope(kind, {**payload, **{k: v for k, v in kw.items() if k in ("revision", "shared_with")}}))
 
 
 def adjusted(adjustment_id: str, kind: str, subject_id: str, **kw: Any) -> Event:

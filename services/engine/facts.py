@@ -118,6 +118,8 @@ def check(facts: Mapping[str, Event], event: Event) -> None:
         if not any(table.session_type == p.session_type for table in rules.points):
             raise RuleViolation("payload.session_type", f"no points table for session type {p.session_type!r}")
     elif isinstance(p, ClassAward):
+        if p.shared_with and event.type == "pole.awarded":
+            raise RuleViolation("payload.shared_with", "a pole is not shared: name the one car that takes it")
         _check_race(calendar, p.race_id, p.round)
         if p.class_id not in classes:
             raise _unknown_class("payload.class_id", p.class_id, classes)

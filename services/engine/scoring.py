@@ -93,7 +93,10 @@ def _score_class(rules, race, class_id, cars, class_positions, factor, awards, p
         if (b.classes is None or class_id in b.classes) and (b.session_types is None or race.session_type in b.session_types)
         and b.counts_in(table_id)
     ]
-    pole, fastest_lap = (a.car_number if a else None for a in awards.values())
+    pole_award, fastest = awards["pole"], awards["fastest_lap"]
+    pole = pole_award.car_number if pole_award else None
+    fastest_lap = fastest.car_numbers if fastest else frozenset()
+    lap_share = len(fastest_lap) or 1  # a fastest lap set by k cars with equal times pays 1/k to each
     most_led = max(c.laps_led for c in cars)
     guests_score = rules.eligibility.guests_score
     race_id, round_, session, provisional = race.race_id, race.round, race.session_type, race.provisional
@@ -103,7 +106,7 @@ def _score_class(rules, race, class_id, cars, class_positions, factor, awards, p
         place = places.get(number)
         first = place[0] if place else None
         points = round(_shared_points(table, place) * factor, 3) if place and table else 0.0
-        has_pole, has_fastest_lap = pole == number, fastest_lap == number
+        has_pole, has_fastest_lap = pole == number, number in fastest_lap
         bonus = 0.0
         if bonuses and (guests_score or not car.guest):
             for kind, value, top_n in bonuses:
@@ -112,7 +115,7 @@ def _score_class(rules, race, class_id, cars, class_positions, factor, awards, p
                     else laps_led > 0 if kind == "laps_led" else 0 < laps_led == most_led
                 )
                 if earned and (top_n is None or (first and first <= top_n)):
-                    bonus += value
+                    bonus += value if kind != "fastest_lap" or lap_share == 1 else round(value / lap_share, 3)
         drivers = ((car.driver_id, car.driver_name),)
         if car.co_drivers:
             drivers += tuple((d.driver_id, d.name) for d in car.co_drivers)

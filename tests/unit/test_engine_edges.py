@@ -5,6 +5,10 @@ Each expectation is worked out by hand from the rules in the test, not read back
 
 import json
 
+import pytest
+from pydantic import ValidationError
+
+from schemas.loading import describe
 from services.engine import Championship, RuleViolation, apply_batch, standings
 from tests.builders import adjusted, award, car, classified, facts_of, points, registered, small_rules
 
@@ -292,6 +296,16 @@ def test_an_award_or_adjustment_the_rules_do_not_know_is_a_violation_naming_the_
         ("payload.class_id", "unknown class 'gt3' (known: am, pro)"),
         ("payload.class_id", "unknown class 'gt3' (known: am, pro)"),
     ]
+
+
+def test_a_shared_award_is_a_fastest_lap_naming_each_car_once():
+    facts = facts_of(registered(small_rules()))
+    other = [{"car_number": "2", "driver_id": "bob"}]
+    [(_, violation)] = apply_batch(facts, [award("pole.awarded", "r1", 1, "1", "ann", shared_with=other)]).violations
+    assert (violation.field, violation.reason) == ("payload.shared_with", "a pole is not shared: name the one car that takes it")
+    with pytest.raises(ValidationError) as caught:
+        award("fastest_lap.set", "r1", 1, "1", "ann", shared_with=[*other, {"car_number": "1", "driver_id": "ann"}])
+    assert describe(caught.value)[-1].endswith("shared_with.1.car_number: car '1' is named twice")
 
 
 def test_an_event_id_repeated_in_one_batch_is_a_duplicate_and_the_batch_goes_on():

@@ -67,8 +67,12 @@ def seasons(draw):
     for round_ in rounds:
         events += draw(race_versions(round_))
         number = draw(st.integers(1, 4))
-        events.append(award(draw(st.sampled_from(["pole.awarded", "fastest_lap.set"])), f"r{round_}", round_, str(number),
-                            DRIVERS[number - 1], revision=draw(st.integers(1, 2))))
+        kind = draw(st.sampled_from(["pole.awarded", "fastest_lap.set"]))
+        # a fastest lap may be shared with cars set the same time (1/k each), of either class
+        others = draw(st.lists(st.sampled_from([n for n in range(1, 7) if n != number]), max_size=2, unique=True))
+        shared = [{"car_number": str(n), "driver_id": DRIVERS[n - 1]} for n in others] if kind == "fastest_lap.set" else []
+        events.append(award(kind, f"r{round_}", round_, str(number), DRIVERS[number - 1], revision=draw(st.integers(1, 2)),
+                            shared_with=shared))
     for n in range(draw(st.integers(0, 2))):
         kind = draw(st.sampled_from(["points_deduction", "result_excluded", "disqualified"]))
         extra = {"points_deduction": {"points": 3}, "result_excluded": {"race_id": f"r{rounds[0]}"},
@@ -112,11 +116,13 @@ def test_the_latest_revision_of_each_fact_wins(events, random):
 def expected_result_points(events) -> dict[tuple[str, str], float]:
     """(driver, race) -> points + bonus, computed here from the rules of the generated seasons
     (10-6-4-3-2-1 among the classified non-guests of a class; pole +2, or +5 under the revised
-    rules; fastest lap +1 inside the top 3, none under the revised rules), not by the engine."""
+    rules; fastest lap +1 inside the top 3, shared 1/k by the k cars named, none under the revised
+    rules), not by the engine."""
     facts = facts_of(*events)
     revised = facts["rules"].payload.revision == 2
     pole_bonus, lap_bonus = (5, 0) if revised else (2, 1)
-    awards = {(k.split(":")[0], e.payload.race_id, e.payload.class_id): e.payload.car_number
+    awards = {(k.split(":")[0], e.payload.race_id, e.payload.class_id): [e.payload.car_number,
+                                                                         *(c.car_number for c in e.payload.shared_with)]
               for k, e in facts.items() if k.startswith(("pole:", "fastest_lap:"))}
     expected = {}
     for key, race in facts.items():
@@ -128,10 +134,11 @@ def expected_result_points(events) -> dict[tuple[str, str], float]:
             for c in cars:
                 place = scorers.index(c.car_number) + 1 if c.car_number in scorers else None
                 points = [10, 6, 4, 3, 2, 1][place - 1] if place and place <= 6 else 0
-                if not c.guest and awards.get(("pole", race.payload.race_id, class_id)) == c.car_number:
+                if not c.guest and c.car_number in awards.get(("pole", race.payload.race_id, class_id), ()):
                     points += pole_bonus
-                if place and place <= 3 and awards.get(("fastest_lap", race.payload.race_id, class_id)) == c.car_number:
-                    points += lap_bonus
+                lap = awards.get(("fastest_lap", race.payload.race_id, class_id), ())
+                if place and place <= 3 and c.car_number in lap and lap_bonus:
+                    points += round(lap_bonus / len(lap), 3)
                 expected[(c.driver_id, race.payload.race_id)] = points
     return expected
 

@@ -1,5 +1,6 @@
 """Scoring one race: points tables, eligibility, guests, dead heats, factors and bonuses."""
 
+from services.engine import standings
 from tests.builders import award, car, classified, facts_of, points, registered, small_rules
 
 
@@ -83,3 +84,23 @@ def test_a_guest_earns_no_bonus():
 def test_co_drivers_each_score_the_cars_points():
     race = classified("r1", 1, [car("1", "ann", 1, co_drivers=[{"driver_id": "bob", "name": "Bob"}]), car("2", "cy", 2)])
     assert points(season(small_rules(), race)) == {"ann": 10, "bob": 10, "cy": 6}
+
+
+def test_a_fastest_lap_set_by_several_cars_with_equal_times_is_shared():
+    """Points 8-6-4-3-2, fastest lap 1 point inside the top 4 (a 1950s-like rule, with a top N).
+    r1: bob and cy share the fastest lap: 1/2 each, so ann 8, bob 6.5, cy 4.5.
+    r2: ann, bob and eve (5th, outside the top 4) share it: 1/3 each to ann and bob (0.333), eve's
+    share is not paid to anyone else. ann 8 + 8.333, bob 6.5 + 6.333, cy 4.5 + 4, dan 3, eve 2."""
+    rules = small_rules(points=[{"points": [8, 6, 4, 3, 2]}], bonuses=[{"kind": "fastest_lap", "points": 1, "top_n": 4}])
+    r1 = classified("r1", 1, [car("1", "ann", 1), car("2", "bob", 2), car("3", "cy", 3)])
+    r2 = classified("r2", 2, [car("1", "ann", 1), car("2", "bob", 2), car("3", "cy", 3), car("4", "dan", 4),
+                              car("5", "eve", 5)])
+    shared_r1 = award("fastest_lap.set", "r1", 1, "2", "bob", shared_with=[{"car_number": "3", "driver_id": "cy"}])
+    shared_r2 = award("fastest_lap.set", "r2", 2, "1", "ann",
+                      shared_with=[{"car_number": "2", "driver_id": "bob"}, {"car_number": "5", "driver_id": "eve"}])
+    assert points(season(rules, r1, shared_r1)) == {"ann": 8, "bob": 6.5, "cy": 4.5}
+    facts = season(rules, r1, shared_r1, r2, shared_r2)
+    assert points(facts) == {"ann": 16.333, "bob": 12.833, "cy": 8.5, "dan": 3, "eve": 2}
+    rows = {r["id"]: r for r in standings(facts)["drivers/pro"]["rows"]}
+    assert [r["bonus"] for r in rows["bob"]["results"]] == [0.5, 0.333]
+    assert rows["bob"]["fastest_laps"] == 2 and rows["eve"]["fastest_laps"] == 1
