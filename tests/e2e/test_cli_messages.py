@@ -22,7 +22,6 @@ from services.demo.season import simulate_season
 from services.runtime.server import free_port
 from services.runtime.streams import dead_letter_fields
 from tests.e2e.test_cli import PCCNA, ROOT, _env, _standings, cli, processed_all, season_jsonl, wait_until
-from tests.e2e.test_cli import projector_thread as projector_thread  # a fixture
 
 
 def rendered(renderable, width: int = 160) -> str:
