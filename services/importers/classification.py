@@ -2,8 +2,9 @@
 
 - a race session: `race.classified` (every car; class positions from PIC, else from the overall
   order), and `fastest_lap.set` per class when the file has best-lap columns: the car with the
-  lowest lap time in the class (a tie goes to the better placed car; cars not started,
-  disqualified or excluded are left out); its driver is the FL driver column's, else the car's first.
+  lowest lap time in the class (cars on the same time to the millisecond share it: the better
+  placed is named, the others `shared_with`; cars not started, disqualified or excluded are left
+  out); each car's driver is the FL driver column's, else the car's first.
 - a qualifying session: `pole.awarded` per class: the best placed car of the class (not one that
   did not start, was disqualified or excluded); its driver as for the fastest lap.
 
@@ -110,6 +111,7 @@ def _awards(cars, resolve: Resolver, context: Context, sheet: Sheet) -> list:
     kind, fact, word = (("pole.awarded", "pole", "pole") if context.session == "qualifying"
                         else ("fastest_lap.set", "fastest_lap", "fastest-lap"))
     best: dict[str, tuple] = {}
+    equal: dict[str, list] = {}  # fastest lap: every car of the class on the best time, to the millisecond
     for car in cars:
         row, class_id = car[0], car[1]
         if row.status in OUT_OF_IT or (kind == "fastest_lap.set" and row.best_lap_ms is None):
@@ -117,16 +119,21 @@ def _awards(cars, resolve: Resolver, context: Context, sheet: Sheet) -> list:
         rank = (row.class_position or row.position, row.position) if kind == "pole.awarded" else (row.best_lap_ms, row.position)
         if class_id not in best or rank < best[class_id][0]:
             best[class_id] = (rank, car)
+        if kind == "fastest_lap.set":
+            equal.setdefault((class_id, row.best_lap_ms), []).append(car)
     made, problems = [], []
     for class_id, (_, (row, _, crew, _)) in best.items():
+        others = [c for c in equal.get((class_id, row.best_lap_ms), []) if c[0] is not row]
         try:
             driver_id = resolve.lap_driver(row, crew)
+            shared = [{"car_number": o[0].car_number, "driver_id": resolve.lap_driver(o[0], o[2])} for o in others]
         except RowError as exc:
             problems.append(str(exc))
             continue
         payload = {"race_id": context.race_id, "round": context.round, "class_id": class_id,
-                   "car_number": row.car_number, "driver_id": driver_id}
-        made.append((kind, f"{fact}:{context.race_id}:{class_id}", f"{context.race_id}:{word}:{class_id}", payload, [row.line]))
+                   "car_number": row.car_number, "driver_id": driver_id, **({"shared_with": shared} if shared else {})}
+        lines = [row.line, *(o[0].line for o in others)]
+        made.append((kind, f"{fact}:{context.race_id}:{class_id}", f"{context.race_id}:{word}:{class_id}", payload, lines))
     if problems:
         raise DraftError(problems)
     return made

@@ -123,6 +123,14 @@ def test_elms_events_race_classified_and_a_fastest_lap_per_class():
     assert fastest == {"lmp2": ("48", "rodolfo-gonzalez"), "gte": ("55", "duncan-cameron"), "gtc": ("63", "mads-rasmussen")}
 
 
+def test_cars_on_the_same_best_lap_share_the_fastest_lap():
+    """#46 sets #48's 1'50.757 to the millisecond: the better placed (#46, 1st) is named, #48 shares it."""
+    data = ELMS.read_bytes().replace(b";5;1'51.631;190.0;", b";5;1'50.757;191.5;", 1)
+    [fastest] = [d.payload for d in drafts(data, elms_race())[1:] if d.payload["class_id"] == "lmp2"]
+    assert (fastest["car_number"], fastest["driver_id"]) == ("46", "pierre-thiriet")
+    assert fastest["shared_with"] == [{"car_number": "48", "driver_id": "rodolfo-gonzalez"}]
+
+
 def test_both_grcup_layouts_state_the_same_events():
     by_class, overall = drafts(GR_BY_CLASS.read_bytes(), gr_race()), drafts(GR_OVERALL.read_bytes(), gr_race())
     assert [d.digest for d in by_class] == [d.digest for d in overall]
