@@ -10,7 +10,6 @@
 from __future__ import annotations
 
 import json
-from typing import Annotated
 
 import typer
 from rich.markup import escape
@@ -18,7 +17,7 @@ from rich.table import Table
 
 from services.cli import system
 from services.cli.common import Json, RedisUrl, console, errors, fail, load_settings, redis_url, run
-from services.cli.ops import Ids
+from services.cli.ops import Count, Ids, OnlyChampionship
 from services.runtime.redis import connect
 
 app = typer.Typer(help="Run the notifier (webhooks for bots), or operate its dead letters.")
@@ -47,8 +46,8 @@ def _notifier_settings(url: str | None):
 
 @dead_letters.command("list")
 def list_(
-    championship: Annotated[str | None, typer.Option("--championship", "-c", help="Only this championship.")] = None,
-    count: Annotated[int, typer.Option(min=1, help="At most this many, oldest first.")] = 100,
+    championship: OnlyChampionship = None,
+    count: Count = 100,
     url: RedisUrl = None,
     as_json: Json = False,
 ) -> None:

@@ -34,6 +34,8 @@ Ids = Annotated[
     list[str] | None,
     typer.Argument(help="Dead-letter ids (default: all).", show_default=False, callback=_stream_ids),
 ]
+OnlyChampionship = Annotated[str | None, typer.Option("--championship", "-c", help="Only this championship.")]
+Count = Annotated[int, typer.Option(min=1, help="At most this many, oldest first.")]
 
 
 def rebuild(
@@ -85,8 +87,8 @@ def _call(url: str | None, work):
 
 @dead_letters.command("list")
 def list_(
-    championship: Annotated[str | None, typer.Option("--championship", "-c", help="Only this championship.")] = None,
-    count: Annotated[int, typer.Option(min=1, help="At most this many, oldest first.")] = 100,
+    championship: OnlyChampionship = None,
+    count: Count = 100,
     url: RedisUrl = None,
     as_json: Json = False,
 ) -> None:

@@ -33,7 +33,7 @@ def table(
     settings = load_settings(url)
     with redis_url(settings, championship) as address:
         tables, rules = run(_tables(address, championship, after_round))
-    order = _rules_order(rules)
+    order = read_model.rules_order(rules)
     chosen = [t for key, t in sorted(tables.items(), key=lambda item: order(item[0]))
               if t["table_id"] == table_id and (class_id is None or t["class_id"] == class_id)]
     if not chosen:
@@ -46,17 +46,6 @@ def table(
     names = {c.id: c.name for c in rules.classes} if rules else {}
     for one in chosen:
         console.print(standings_table(one, class_names=names))
-
-
-def _rules_order(rules: Rules | None):
-    """Sort key for "table_id/class_id": as the rules list the tables, then the classes."""
-    tables_at = {t.id: i for i, t in enumerate(rules.tables)} if rules else {}
-    classes_at = {c.id: i for i, c in enumerate(rules.classes)} if rules else {}
-
-    def key(table_key: str) -> tuple:
-        table, _, klass = table_key.partition("/")
-        return tables_at.get(table, len(tables_at)), classes_at.get(klass, len(classes_at)), table_key
-    return key
 
 
 async def _tables(url: str, cid: str, after_round: int | None) -> tuple[dict[str, dict], Rules | None]:

@@ -130,7 +130,7 @@ async def summaries(redis: Redis) -> list[dict]:
             "name": rules.name if rules else cid,
             "season": rules.season if rules else None,
             "classes": [{"id": c.id, "name": c.name} for c in rules.classes] if rules else [],
-            "tables": sorted((key.decode() for key in table_keys), key=_rules_order(rules)),
+            "tables": sorted((key.decode() for key in table_keys), key=rules_order(rules)),
             "version": await _version(redis, cid, version),
         })
     return out
@@ -170,7 +170,7 @@ def _registration(raw: bytes | None) -> ChampionshipRegistered | None:
     return registered if isinstance(registered, ChampionshipRegistered) else None
 
 
-def _rules_order(rules: Rules | None):
+def rules_order(rules: Rules | None):
     """Sort key for "table_id/class_id": the rules' order of tables, then of classes."""
     tables_at = {t.id: i for i, t in enumerate(rules.tables)} if rules else {}
     classes_at = {c.id: i for i, c in enumerate(rules.classes)} if rules else {}
