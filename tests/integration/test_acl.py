@@ -19,12 +19,10 @@ import shutil
 import socket
 import subprocess
 import sys
-import threading
 import time
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import httpx
@@ -46,6 +44,7 @@ from services.runtime.redis import connect, entry
 from services.runtime.server import LOOPBACK, RedisProcess, free_port, server_binary
 from services.runtime.settings import Settings
 from tests.builders import car, envelope, small_rules
+from tests.integration import notifier_support
 
 CID = "acl-cup"
 EVENTS = "standings:events"
@@ -245,36 +244,7 @@ async def test_the_gateway_serves_fans_out_and_ingests_under_its_user(acl: AclSe
 # --- notifier -------------------------------------------------------------------------------------
 
 
-class Receiver:
-    """A webhook receiver on a free loopback port: `/ok` answers 204, `/down` 500; bodies recorded."""
-
-    def __init__(self) -> None:
-        self.bodies: dict[str, list[dict]] = {"/ok": [], "/down": []}
-        receiver = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
-                receiver.bodies.setdefault(self.path, []).append(json.loads(self.rfile.read(int(self.headers["Content-Length"]))))
-                self.send_response(204 if self.path == "/ok" else 500)
-                self.send_header("Content-Length", "0")
-                self.end_headers()
-
-            def log_message(self, *args) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer((LOOPBACK, 0), Handler)
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def url(self, path: str) -> str:
-        return f"http://{LOOPBACK}:{self.server.server_port}{path}"
-
-
-@pytest.fixture
-def receiver() -> Iterator[Receiver]:
-    r = Receiver()
-    yield r
-    r.server.shutdown()
-    r.server.server_close()
+receiver = notifier_support.receiver  # the scripted webhook receiver fixture
 
 
 def notifier_group_exists(server: AclServer, group: str) -> bool:
@@ -283,9 +253,10 @@ def notifier_group_exists(server: AclServer, group: str) -> bool:
         return bool(admin.exists(stream)) and any(g["name"].decode() == group for g in admin.xinfo_groups(stream))
 
 
-async def test_the_notifier_notifies_and_dead_letters_under_its_user(acl: AclServer, receiver: Receiver) -> None:
+async def test_the_notifier_notifies_and_dead_letters_under_its_user(acl: AclServer, receiver) -> None:
     from services.notifier import NotifierSettings, notifier_running
 
+    receiver.always["/down"] = 500
     base = acl.settings("notifier")
     settings = NotifierSettings(**{**base.model_dump(), "consumer_name": "acl-notifier", "discovery_interval_s": 0.05,
                                    "webhook_urls": [receiver.url("/ok"), receiver.url("/down")],
@@ -298,7 +269,7 @@ async def test_the_notifier_notifies_and_dead_letters_under_its_user(acl: AclSer
             publish(acl, race(1, ["ann-lee", "bob-ray"]))
             await until(lambda: applied(acl, "race-1"), what="race 1 projected", server=acl)
             publish(acl, race(2, ["bob-ray", "ann-lee"]), race(3, ["bob-ray", "ann-lee"]))  # a tie, then Bob leads
-            await until(lambda: len(receiver.bodies["/ok"]) >= 2, what="two leaders announced", server=acl)
+            await until(lambda: len(receiver.posts("/ok")) >= 2, what="two leaders announced", server=acl)
             with acl.admin() as admin:
                 await until(lambda: admin.xlen(settings.notifier_dead_letter_stream) >= 1,
                             what="the failing webhook's announcements dead-lettered")
