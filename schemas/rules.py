@@ -124,8 +124,13 @@ class Ranking(_Strict):
     countback_depth: Literal["all", "points_places"] = Field(
         "all", description="Countback over every place, or only the places that paid points in the session's points table."
     )
+    fallback: list[Literal["poles", "fastest_laps", "latest_result"]] = Field(
+        [], max_length=3,
+        description="Tie-breakers after countback, in order: most poles, most fastest laps, the better place in the "
+        "most recent race where the two differ (IndyCar).",
+    )
     tie: Literal["share", "name"] = Field(
-        "share", description="After countback: share the position, or order by name then id (deterministic)."
+        "share", description="When nothing separates them: share the position, or order by name then id (deterministic)."
     )
 
 

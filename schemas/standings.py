@@ -41,6 +41,15 @@ class RaceResult(_Out):
     provisional: bool
 
 
+class Tiebreak(_Out):
+    rule: Literal["countback", "poles", "fastest_laps", "latest_result", "disqualified", "shared", "name"] = Field(
+        description="What separates the two: countback, a fallback of the rules, a disqualification, or nothing "
+        "(the position is shared, or the name orders them).")
+    versus: str = Field(description="Id of the neighbour on the same points this row is compared with.")
+    ahead: bool = Field(description="Whether this row ranks ahead of `versus` (the first of a tie is compared with the next).")
+    text: str = Field(description="For people, e.g. 'ahead of Ana Silva (#53) on countback, more wins: 3 to 2'.")
+
+
 class Row(_Out):
     position: int
     shared: bool = Field(description="Tied on points and countback with a neighbour.")
@@ -58,6 +67,8 @@ class Row(_Out):
     fastest_laps: int
     results: list[RaceResult] = Field(description="Per race, in running order.")
     max_points: Points | None = Field(description="Most points still reachable; null without a calendar.")
+    tiebreak: Tiebreak | None = Field(None, description="Why this row ranks where it does against a neighbour on the same "
+                                      "points; null when no one has its points.")
     gap_to_leader: Points
     gap_to_ahead: Points | None
     can_still_win: bool

@@ -1,13 +1,14 @@
-"""Order a table: points, then countback, then a shared position or the stated fallback."""
+"""Order a table: points, then countback, then the rules' fallbacks, then a shared position or the name."""
 
 from __future__ import annotations
 
 import math
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from schemas.rules import PointsTable, Ranking
 from services.engine.competitors import Competitor
+from services.engine.explain import Ranked, why
 
 Depth = Callable[[str, str], float]  # (session type, class id) -> the last place countback looks at
 
@@ -40,19 +41,39 @@ def countback_key(c: Competitor, ranking: Ranking, depth: Depth | None = None) -
     return (*places, math.inf)
 
 
-def rank(people: list[Competitor], ranking: Ranking, depth: Depth | None = None) -> list[tuple[int, bool, Competitor]]:
-    """(position, shared, competitor) in table order; equal points and countback share a position
-    when the rules say so, else the name (then the id) decides, which is deterministic."""
-    level = Counter(c.points for c in people)  # countback only matters, and is only computed, on a tie
-    # A competitor disqualified from the championship keeps their points but ranks below everyone else.
-    keyed = [((c.disqualified, -c.points, countback_key(c, ranking, depth) if level[c.points] > 1 else ()), c)
-             for c in people]
-    keyed.sort(key=lambda kc: (kc[0], kc[1].name, kc[1].id))
+def fallback_key(c: Competitor, fallback: str, races: Sequence[str]) -> tuple[float, ...]:
+    """A tie-breaker after countback, smaller ranks higher: most poles, most fastest laps, or the
+    places race by race from the most recent (a race without a points place, or excluded, is worst)."""
+    if fallback == "poles":
+        return (-c.tally[2],)
+    if fallback == "fastest_laps":
+        return (-c.tally[3],)
+    return tuple(
+        r.place if (r := c.results.get(race_id)) is not None and r.place is not None and race_id not in c.excluded else math.inf
+        for race_id in reversed(races)
+    )
+
+
+def rank(people: list[Competitor], ranking: Ranking, depth: Depth | None = None, races: Sequence[str] = ()) -> list[Ranked]:
+    """Every competitor in table order, with their position and why they rank there against a
+    neighbour on the same points (see `explain.why`). Equal points, countback and fallbacks share
+    a position when the rules say so, else the name (then the id) decides, which is deterministic.
+    `races` are the table's races in running order (for the `latest_result` fallback)."""
+    level = Counter(c.points for c in people)  # tie-breakers only matter, and are only computed, on a tie
+
+    def key(c: Competitor) -> tuple:
+        # A competitor disqualified from the championship keeps their points but ranks below everyone else.
+        if level[c.points] == 1:
+            return (c.disqualified, -c.points)
+        return (c.disqualified, -c.points, countback_key(c, ranking, depth),
+                *(fallback_key(c, f, races) for f in ranking.fallback))
+
+    keyed = sorted(((key(c), c) for c in people), key=lambda kc: (kc[0], kc[1].name, kc[1].id))
     share = ranking.tie == "share"
-    ties = [i > 0 and keyed[i - 1][0] == key for i, (key, _) in enumerate(keyed)]  # ties[i]: level with the one above
+    ties = [i > 0 and keyed[i - 1][0] == k for i, (k, _) in enumerate(keyed)]  # ties[i]: level with the one above
     ties.append(False)
-    ranked: list[tuple[int, bool, Competitor]] = []
-    for i, (_, c) in enumerate(keyed):
-        position = ranked[-1][0] if share and ties[i] else i + 1
-        ranked.append((position, share and (ties[i] or ties[i + 1]), c))
-    return ranked
+    ranked: list[Ranked] = []
+    for i, (k, c) in enumerate(keyed):
+        position = ranked[-1].position if share and ties[i] else i + 1
+        ranked.append(Ranked(position, share and (ties[i] or ties[i + 1]), c, k))
+    return why(ranked, ranking, races)

@@ -62,8 +62,9 @@ def build_table(
     depth = None
     if rules.ranking.countback_depth == "points_places":
         depth = cache(lambda session_type, class_id: paid_through(rules.points_table(session_type, class_id, table.points)))
-    ranked = rank(listed, rules.ranking, depth)
-    rows = [_row(pos, shared, c, best_case[c.id] if title_fight else None) for pos, shared, c in ranked]
+    ranked = rank(listed, rules.ranking, depth, [h.race_id for h in held])
+    rows = [_row(r.position, r.shared, r.competitor, best_case[r.competitor.id] if title_fight else None, r.tiebreak)
+            for r in ranked]
     _gaps_and_title(rows, newcomer_best, title_fight)
     return {
         "table_id": table.id,
@@ -135,7 +136,7 @@ class Season:
         return self.still_to_win - sum(t for t, race_id in self.future if race_id in lost)
 
 
-def _row(position: int, shared: bool, c: Competitor, max_points: float | None) -> dict:
+def _row(position: int, shared: bool, c: Competitor, max_points: float | None, tiebreak: dict | None) -> dict:
     wins, podiums, poles, fastest_laps = c.tally
     void = c.dropped | c.excluded
     return {
@@ -159,6 +160,7 @@ def _row(position: int, shared: bool, c: Competitor, max_points: float | None) -
             for race_id, r in c.results.items()
         ] if void else c.summaries,  # shared with the competitor's later states: read-only, as all tables
         "max_points": num(max_points) if max_points is not None else None,
+        "tiebreak": tiebreak,
     }
 
 
