@@ -62,7 +62,8 @@ def _label(c: Competitor) -> str:
 
 def _countback(better: tuple, worse: tuple, ahead: bool) -> str:
     """'more wins: 3 to 2' (seen from the one ahead) or 'fewer 2nd places: 1 to 2' (from the one behind)."""
-    i = next(i for i, (a, b) in enumerate(zip(better, worse, strict=False)) if a != b)  # the better key ends first or has a better place
+    # Both keys end with infinity, so they differ at an index both have: the better one's place there is the decider.
+    i = next(i for i, (a, b) in enumerate(zip(better, worse, strict=False)) if a != b)
     place = min(better[i], worse[i])
     n_better, n_worse = better.count(place), worse.count(place)
     what = "wins" if place == 1 else f"{_ordinal(int(place))} places"
