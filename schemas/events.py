@@ -9,7 +9,7 @@ arrival order; equal revisions are decided by the larger `event_id`.
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import (
     BaseModel,
@@ -45,6 +45,21 @@ class _Strict(BaseModel):
     # strict: no coercion ("1" is not 1, "yes" is not true); producers send exact JSON types.
     # No Infinity/NaN: JSON cannot carry them back out, and points must stay finite.
     model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False, strict=True)
+
+
+class _Grown(_Strict):
+    """A model that gained optional fields after events were first published: they are written only
+    when set, so an event that does not use them keeps its JSON (and its digest) byte for byte."""
+
+    _later: ClassVar[tuple[str, ...]] = ()
+
+    @model_serializer(mode="wrap")
+    def _later_fields_when_set(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        data = handler(self)
+        for name in self._later:
+            if getattr(self, name) in (None, []):
+                data.pop(name, None)
+        return data
 
 
 class EventTooLarge(ValueError):
@@ -97,18 +112,30 @@ class Registration(_Strict):
     rules: Rules
 
 
-class Driver(_Strict):
+class Driver(_Grown):
+    _later = ("drive_seconds", "laps_driven")
+
     driver_id: Slug
     name: Name
+    drive_seconds: int | None = Field(
+        None, ge=0, le=172_800, description="Time this driver drove the car, for minimum drive rules.")
+    laps_driven: int | None = Field(None, ge=0, description="Laps this driver drove, for minimum drive rules.")
 
 
-class ClassifiedCar(_Strict):
+class ClassifiedCar(_Grown):
+    _later = ("driver_drive_seconds", "driver_laps_driven", "manufacturer_id", "manufacturer_name")
+
     car_number: str = Field(min_length=1, max_length=8)
     driver_id: Slug
     driver_name: Name
-    co_drivers: list[Driver] = Field([], max_length=8, description="Further drivers of the car; each scores the car's points.")
+    driver_drive_seconds: int | None = Field(None, ge=0, le=172_800, description="Time the first driver drove the car.")
+    driver_laps_driven: int | None = Field(None, ge=0, description="Laps the first driver drove.")
+    co_drivers: list[Driver] = Field(
+        [], max_length=8, description="Further drivers of the car; how they score is the rules' `shared_drives`.")
     team_id: Slug
     team_name: Name
+    manufacturer_id: Slug | None = Field(None, description="The car's make, for manufacturers' tables, e.g. 'porsche'.")
+    manufacturer_name: Name | None = Field(None, description="The make's display name, e.g. 'Porsche'.")
     class_id: Slug = Field(description="The car's class, one of the rules' classes.")
     position: int = Field(ge=1, description="Overall finishing order (1 = winner).")
     class_position: int | None = Field(None, ge=1, description="Position in class; derived from `position` when absent.")
@@ -175,8 +202,10 @@ class AwardedCar(_Strict):
     driver_id: Slug
 
 
-class ClassAward(_Strict):
+class ClassAward(_Grown):
     """Pole position or fastest lap: one per class and race."""
+
+    _later = ("shared_with",)
 
     race_id: Slug
     round: int = Field(ge=1)
@@ -198,14 +227,6 @@ class ClassAward(_Strict):
             seen.add(other.car_number)
         return self
 
-    @model_serializer(mode="wrap")
-    def _unshared_as_before(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
-        """An award of one car is written as before `shared_with` existed (same JSON, same importer digests)."""
-        data = handler(self)
-        if not self.shared_with:
-            data.pop("shared_with", None)
-        return data
-
     @property
     def car_numbers(self) -> frozenset[str]:
         """Every car the award goes to."""
@@ -216,7 +237,7 @@ class Adjustment(_Strict):
     adjustment_id: Slug = Field(description="Identifies the decision; a later revision replaces it.")
     revision: Revision = 1
     kind: Literal["points_deduction", "result_excluded", "disqualified"]
-    subject: Literal["driver", "team"] = "driver"
+    subject: Literal["driver", "team", "manufacturer"] = "driver"
     subject_id: Slug
     class_id: Slug | None = Field(None, description="Limit to one class; null applies in every class.")
     from_round: int = Field(1, ge=1, description="Takes effect in tables after this round.")

@@ -37,6 +37,8 @@ class RaceDef(_Strict):
     race_id: Slug = Field(description="Unique race id within the season, e.g. 'r07'.")
     session_type: SessionType = Field("race", description="Key into the points tables, e.g. 'race' or 'sprint'.")
     factor: Factor = Field(1.0, description="Points multiplier, e.g. 2 for a double-points finale.")
+    min_drive_minutes: float | None = Field(
+        None, gt=0, le=1440, description="This race's minimum drive time to score in a shared car; default: `shared_drives`'.")
 
 
 class RoundDef(_Strict):
@@ -76,6 +78,22 @@ class Eligibility(_Strict):
     scoring_statuses: list[Status] = Field(["classified"], max_length=6, description="Finishing statuses that score points.")
     min_distance_pct: float | None = Field(None, gt=0, le=100, description="Minimum % of the winner's laps to score.")
     guests_score: bool = Field(False, description="Whether guest entries score; when not, those behind move up.")
+    disqualified_place: Literal["reallocated", "vacant"] = Field(
+        "reallocated", description="A disqualified car's points place: taken by those behind (they move up), or left "
+        "vacant (they keep their places and points).")
+
+
+class SharedDrives(_Strict):
+    """Several drivers credited with one car's result in one race (co-drivers, a car handed over)."""
+
+    points: Literal["full", "split", "none"] = Field(
+        "full", description="Each driver who meets the minimum scores the car's points in full, an equal share of them "
+        "(F1 of the 1950s), or nothing (F1 from 1958). Pole and fastest-lap bonuses go to the driver the award names "
+        "when shares are split or none. Team and manufacturer tables always score the car.")
+    min_drive_minutes: float | None = Field(
+        None, gt=0, le=1440, description="Minimum drive time to score (IMSA, WEC), where the classification gives it.")
+    min_drive_laps: int | None = Field(
+        None, ge=1, description="Minimum laps driven to score, where the classification gives them.")
 
 
 class DropRule(_Strict):
@@ -94,13 +112,16 @@ class DropRule(_Strict):
 class TableDef(_Strict):
     id: Slug = Field(description="Table id used in the API, e.g. 'drivers', 'teams', 'junior', 'andial'.")
     name: Name = Field(description="Display name.")
-    kind: Literal["drivers", "teams"] = Field("drivers", description="Who is ranked.")
+    kind: Literal["drivers", "teams", "manufacturers"] = Field(
+        "drivers", description="Who is ranked; manufacturers are the makes the classification names (IMSA, IndyCar engines).")
     per_class: bool = Field(True, description="One table per class; false ranks every class together as 'overall'.")
     classes: ClassList | None = Field(None, description="Classes included; null means every class.")
     rounds: list[int] | None = Field(None, max_length=200, description="Only these rounds count (sub-championship).")
     tracks: list[Track] | None = Field(None, max_length=200, description="Only rounds at these tracks count (ANDIAL Cup).")
     drivers: list[str] | None = Field(None, max_length=1000, description="Only these driver ids are ranked (Junior).")
-    cars_per_race: int | None = Field(None, ge=1, description="Teams: count the best K cars per race; null sums all.")
+    cars_per_race: int | None = Field(
+        None, ge=1,
+        description="Teams and manufacturers: count the best K cars per race (F1 1970s constructors: 1); null sums all.")
     countback_cars: Literal["best", "all"] = Field(
         "best",
         description="Teams: countback reads each race's best counted car's place, or every counted car's (F1 constructors).",
@@ -194,6 +215,7 @@ class Rules(_Strict):
                                       description="A table naming the class beats one for every class.")
     bonuses: list[Bonus] = Field([], max_length=50)
     eligibility: Eligibility = Eligibility()
+    shared_drives: SharedDrives = SharedDrives()
     short_race: list[ShortRace] = Field([], max_length=10, description="Reduced points when a race was short.")
     drops: list[DropRule] = Field([], max_length=50)
     tables: list[TableDef] = Field(

@@ -81,7 +81,7 @@ class Table(_Out):
     table_id: str
     class_id: str = Field(description="The class, or 'overall' for a table across classes.")
     name: str
-    kind: Literal["drivers", "teams"]
+    kind: Literal["drivers", "teams", "manufacturers"]
     after_round: int | None = Field(description="Last round counted; null before the first race.")
     provisional: bool = Field(description="Built on at least one provisional result.")
     races_held: int

@@ -63,26 +63,57 @@ def race_entries(table: TableDef, classes: tuple[str, ...], by_class: dict[str, 
                  void: frozenset[str]) -> list[Entry]:
     """Who one race credits in one table group, in class order; `by_class` holds its non-guest scores.
 
-    Drivers: every driver of a car (the table's driver list permitting). Teams: each team once, its
-    counted cars summed (see `team_score`); a car whose driver is in `void` (the result was excluded)
-    counts for nothing: the car's result is void.
+    Drivers: every driver of a car (the table's driver list permitting), with their share of a shared
+    car (see `crews`); a driver in several cars scores them all. Teams and manufacturers: each once,
+    its counted cars summed (see `team_score`); a car whose driver is in `void` (the result was
+    excluded) counts for nothing: the car's result is void.
     """
     mine = by_class.get(classes[0], ()) if len(classes) == 1 else [s for c in classes for s in by_class.get(c, ())]
     if table.kind == "drivers":
-        only = table.drivers
-        # A driver named twice in one car's crew is credited once, under the first name given.
-        return [(driver_id, name, s.class_id, s) for s in mine for driver_id, name in dict(reversed(s.drivers)).items()
-                if only is None or driver_id in only]
-    by_team: dict[str, list[RaceScore]] = {}
+        return _driver_entries(mine, table.drivers)
+    groups: dict[str, list[RaceScore]] = {}
     for s in mine:
         if s.drivers[0][0] not in void:
-            by_team.setdefault(s.team_id, []).append(s)
+            key = s.team_id if table.kind == "teams" else s.manufacturer[0] if s.manufacturer else None
+            if key is not None:
+                groups.setdefault(key, []).append(s)
     entries = []
-    for team_id, cars in by_team.items():
+    for key, cars in groups.items():
         cars.sort(key=lambda s: (-s.total, s.class_position))
-        entries.append((team_id, cars[0].team_name, cars[0].class_id,
+        name = cars[0].team_name if table.kind == "teams" else cars[0].manufacturer[1]
+        entries.append((key, name, cars[0].class_id,
                         team_score(cars[: table.cars_per_race] if table.cars_per_race else cars, table.countback_cars == "all")))
     return entries
+
+
+def _driver_entries(scores: Iterable[RaceScore], only: list[str] | None) -> list[Entry]:
+    credited: dict[str, tuple[str, list[RaceScore]]] = {}
+    for s in scores:
+        for i, (driver_id, name) in enumerate(s.drivers):
+            if only is not None and driver_id not in only:
+                continue
+            cars = credited.setdefault(driver_id, (name, []))[1]  # the first name given is the one kept
+            if not cars or cars[-1].car_number != s.car_number:  # a driver named twice in one crew is credited once
+                cars.append(s if s.credits is None else _driver_share(s, s.credits[i]))
+    entries = []
+    for driver_id, (name, cars) in credited.items():
+        s = cars[0] if len(cars) == 1 else _several_cars(cars)
+        entries.append((driver_id, name, s.class_id, s))
+    return entries
+
+
+def _driver_share(s: RaceScore, credit: tuple[float, float] | None) -> RaceScore:
+    """One driver's part of a shared car's result; None: they drove too little to score or place."""
+    points, bonus = credit if credit is not None else (0.0, 0.0)
+    place = s.place if credit is not None else None
+    summary = result_summary(s.race_id, s.round, s.class_position, place, s.status, points, bonus, s.provisional)
+    return s._replace(points=points, bonus=bonus, total=points + bonus, place=place, summary=summary)
+
+
+def _several_cars(cars: list[RaceScore]) -> RaceScore:
+    """One driver's result from several cars in one race: the results add up, placed by the best car."""
+    best = min(cars, key=lambda s: (s.place or 10**6, s.class_position))
+    return team_score(cars)._replace(car_number=best.car_number, drivers=best.drivers)
 
 
 def accumulate(kind: str, people: Mapping[str, Competitor], race_id: str, entries: list[Entry]) -> dict[str, Competitor]:
@@ -91,14 +122,10 @@ def accumulate(kind: str, people: Mapping[str, Competitor], race_id: str, entrie
     `people` is left as it was (a competitor the race credits is copied before the result is
     added), so the competitors after every race so far stay valid and can be extended again. A
     name is the one of the competitor's last race; so are a driver's car, team and class (a team
-    keeps the class it first scored in). A competitor credited twice in one race (one driver in two
-    cars) keeps the last credit, as a later result for the same race replaces an earlier one.
+    keeps the class it first scored in). `entries` credit each competitor at most once.
     """
-    credited: dict[str, tuple[str, str, RaceScore]] = {}
-    for competitor_id, name, class_id, s in entries:
-        credited[competitor_id] = (name, class_id, s)
     after = dict(people)
-    for competitor_id, (name, class_id, s) in credited.items():
+    for competitor_id, name, class_id, s in entries:
         before = people.get(competitor_id)
         if before is None:
             c = after[competitor_id] = Competitor(competitor_id, name, class_id, results={race_id: s}, summaries=[s.summary])
@@ -125,6 +152,7 @@ def team_score(cars: list[RaceScore], every_place: bool = False) -> RaceScore:
         result_summary(best.race_id, best.round, best.class_position, best.place, best.status, points, bonus, best.provisional),
         points + bonus,
         tuple(s.place for s in cars if s.place is not None) if every_place else None,
+        None, best.manufacturer,
     )
 
 
@@ -132,7 +160,7 @@ def apply_adjustments(
     people: dict[str, Competitor], adjustments: Iterable[Adjustment], kind: str, class_id: str | None, cutoff: int
 ) -> None:
     """Apply the stewards' decisions in force after round `cutoff` to one table group, in place."""
-    subject = "driver" if kind == "drivers" else "team"
+    subject = kind[:-1]  # drivers -> driver, teams -> team, manufacturers -> manufacturer
     for adj in adjustments:
         c = people.get(adj.subject_id)
         if c is None or adj.withdrawn or adj.subject != subject or adj.from_round > cutoff:

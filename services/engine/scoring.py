@@ -8,6 +8,7 @@ from typing import NamedTuple
 
 from schemas.events import ClassAward, ClassifiedCar, RaceClassification
 from schemas.rules import PointsTable, Rules
+from services.engine.crews import Credit, crew_credits
 
 
 class RaceScore(NamedTuple):
@@ -36,6 +37,8 @@ class RaceScore(NamedTuple):
     summary: dict  # the JSON shape of this result in a table row (read-only)
     total: float  # points + bonus, kept since tables add it up often
     places: tuple[int, ...] | None = None  # a team's result: every counted car's place, for countback over every car
+    credits: tuple[Credit, ...] | None = None  # per driver of a shared car (see crews.crew_credits); None: each in full
+    manufacturer: tuple[str, str] | None = None  # (id, name) of the car's make, when the classification gives it
 
 
 def result_summary(race_id, round_, class_position, place, status, points, bonus, provisional) -> dict:
@@ -95,10 +98,13 @@ def _score_class(rules, race, class_id, cars, class_positions, factor, awards, p
     ]
     pole_award, fastest = awards["pole"], awards["fastest_lap"]
     pole = pole_award.car_number if pole_award else None
-    fastest_lap = fastest.car_numbers if fastest else frozenset()
-    lap_share = len(fastest_lap) or 1  # a fastest lap set by k cars with equal times pays 1/k to each
+    # car number -> the driver the award names; a fastest lap set by k cars with equal times pays 1/k to each
+    fastest_lap = {c.car_number: c.driver_id for c in (fastest, *fastest.shared_with)} if fastest else {}
+    lap_share = len(fastest_lap) or 1
     most_led = max(c.laps_led for c in cars)
     guests_score = rules.eligibility.guests_score
+    at = rules.schedule.get(race.race_id)
+    min_minutes = at.race.min_drive_minutes if at and at.race.min_drive_minutes else rules.shared_drives.min_drive_minutes
     race_id, round_, session, provisional = race.race_id, race.round, race.session_type, race.provisional
     scores = []
     for car in cars:
@@ -107,25 +113,30 @@ def _score_class(rules, race, class_id, cars, class_positions, factor, awards, p
         first = place[0] if place else None
         points = round(_shared_points(table, place) * factor, 3) if place and table else 0.0
         has_pole, has_fastest_lap = pole == number, number in fastest_lap
-        bonus = 0.0
+        earned = []
         if bonuses and (guests_score or not car.guest):
             for kind, value, top_n in bonuses:
-                earned = (
+                won = (
                     has_pole if kind == "pole" else has_fastest_lap if kind == "fastest_lap"
                     else laps_led > 0 if kind == "laps_led" else 0 < laps_led == most_led
                 )
-                if earned and (top_n is None or (first and first <= top_n)):
-                    bonus += value if kind != "fastest_lap" or lap_share == 1 else round(value / lap_share, 3)
+                if won and (top_n is None or (first and first <= top_n)):
+                    earned.append((kind, value if kind != "fastest_lap" or lap_share == 1 else round(value / lap_share, 3)))
+        bonus = sum(value for _, value in earned)
         drivers = ((car.driver_id, car.driver_name),)
+        credits = None
         if car.co_drivers:
             drivers += tuple((d.driver_id, d.name) for d in car.co_drivers)
+            named = {"pole": pole_award.driver_id if has_pole else None, "fastest_lap": fastest_lap.get(number)}
+            credits = crew_credits(rules.shared_drives, min_minutes, car, points, earned, named)
         position = class_positions[number]
         summary = result_summary(race_id, round_, position, first, car.status, points, bonus, provisional)
+        make = (car.manufacturer_id, car.manufacturer_name or car.manufacturer_id) if car.manufacturer_id else None
         scores.append(
             RaceScore(
                 race_id, round_, session, class_id, number, drivers, car.team_id, car.team_name, position, first,
                 car.status, car.guest, points, bonus, int(has_pole), int(has_fastest_lap), provisional,
-                summary, points + bonus,
+                summary, points + bonus, None, credits, make,
             )
         )
     return scores
@@ -137,23 +148,26 @@ def _points_places(
     """Car number -> (first points place, cars sharing it) for the cars that score.
 
     Cars that cannot score (guests, wrong status, too short a distance) are skipped, so those
-    behind them move up; a dead heat of k cars covers k places.
+    behind them move up; a dead heat of k cars covers k places. A disqualified car's place is
+    skipped too, or, when the rules leave it vacant, kept empty: those behind keep theirs.
     """
     rule = rules.eligibility
     leader_laps = max(c.laps for c in cars)
-    scoring = [
+    vacant = rule.disqualified_place == "vacant"
+    taking = [
         c
         for c in cars
-        if c.status in rule.scoring_statuses
+        if (c.status in rule.scoring_statuses or (vacant and c.status == "dsq"))
         and (rule.guests_score or not c.guest)
-        and (rule.min_distance_pct is None or c.laps * 100 >= rule.min_distance_pct * leader_laps)
+        and (rule.min_distance_pct is None or c.laps * 100 >= rule.min_distance_pct * leader_laps or c.status == "dsq")
     ]
     places: dict[str, tuple[int, int]] = {}
     place = 1
-    for _, group in groupby(scoring, key=lambda c: class_positions[c.car_number]):
+    for _, group in groupby(taking, key=lambda c: class_positions[c.car_number]):
         tied = list(group)
         for car in tied:
-            places[car.car_number] = (place, len(tied))
+            if car.status in rule.scoring_statuses:
+                places[car.car_number] = (place, len(tied))
         place += len(tied)
     return places
 
