@@ -49,7 +49,7 @@ class _Strict(BaseModel):
 
 class _Grown(_Strict):
     """A model that gained optional fields after events were first published: they are written only
-    when set, so an event that does not use them keeps its JSON (and its digest) byte for byte."""
+    when not at their default, so an event that does not use them keeps its JSON (and its digest) byte for byte."""
 
     _later: ClassVar[tuple[str, ...]] = ()
 
@@ -57,7 +57,7 @@ class _Grown(_Strict):
     def _later_fields_when_set(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
         data = handler(self)
         for name in self._later:
-            if getattr(self, name) in (None, []):
+            if getattr(self, name) == type(self).model_fields[name].default:
                 data.pop(name, None)
         return data
 
@@ -233,15 +233,23 @@ class ClassAward(_Grown):
         return frozenset((self.car_number, *(c.car_number for c in self.shared_with)))
 
 
-class Adjustment(_Strict):
+class Adjustment(_Grown):
+    _later = ("applies_to",)
+
     adjustment_id: Slug = Field(description="Identifies the decision; a later revision replaces it.")
     revision: Revision = 1
-    kind: Literal["points_deduction", "result_excluded", "disqualified"]
+    kind: Literal["points_deduction", "result_excluded", "points_withheld", "disqualified"] = Field(
+        description="points_deduction: points off the total; result_excluded: the result in `race_id` counts for nothing "
+        "(not for countback either); points_withheld: its points and bonuses are withheld but the result stands (its "
+        "place counts for countback, nobody moves up); disqualified: from the championship.")
     subject: Literal["driver", "team", "manufacturer"] = "driver"
     subject_id: Slug
     class_id: Slug | None = Field(None, description="Limit to one class; null applies in every class.")
     from_round: int = Field(1, ge=1, description="Takes effect in tables after this round.")
-    race_id: Slug | None = Field(None, description="The excluded result (result_excluded only).")
+    race_id: Slug | None = Field(None, description="The result concerned (result_excluded and points_withheld only).")
+    applies_to: Literal["all", "drivers", "teams"] = Field(
+        "all", description="A driver's result excluded or withheld: in every table, in drivers' tables only (the team "
+        "and make keep the car's result), or in team and manufacturer tables only (it still counts for the driver).")
     points: float = Field(0, ge=0, le=100_000, description="Points deducted (points_deduction only).")
     keep_points: bool = Field(False, description="Disqualified: keep the points scored before `from_round`.")
     withdrawn: bool = Field(False, description="The decision was overturned on appeal.")
@@ -251,8 +259,10 @@ class Adjustment(_Strict):
     def _kind_fields(self) -> Adjustment:
         if self.kind == "points_deduction" and self.points <= 0:
             raise ValueError("points: a points_deduction needs points > 0")
-        if self.kind == "result_excluded" and self.race_id is None:
-            raise ValueError("race_id: a result_excluded needs the race it excludes")
+        if self.kind in ("result_excluded", "points_withheld") and self.race_id is None:
+            raise ValueError(f"race_id: a {self.kind} needs the race it concerns")
+        if self.applies_to != "all" and (self.subject != "driver" or self.kind not in ("result_excluded", "points_withheld")):
+            raise ValueError("applies_to: only a driver's result_excluded or points_withheld can spare some tables")
         return self
 
 

@@ -38,6 +38,7 @@ class RaceResult(_Out):
     bonus: Points = Field(description="Pole, fastest lap and laps-led bonuses.")
     dropped: bool = Field(description="Not counted under the drop rules.")
     excluded: bool = Field(description="Excluded by the stewards; counts zero and cannot be dropped.")
+    withheld: bool = Field(False, description="Points withheld by the stewards: scores zero, the place stands.")
     provisional: bool
 
 

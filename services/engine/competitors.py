@@ -60,13 +60,13 @@ Entry = tuple[str, str, str, RaceScore]  # (competitor id, name, class id, what 
 
 
 def race_entries(table: TableDef, classes: tuple[str, ...], by_class: dict[str, list[RaceScore]],
-                 void: frozenset[str]) -> list[Entry]:
+                 void: frozenset[str] = frozenset(), held_back: frozenset[str] = frozenset()) -> list[Entry]:
     """Who one race credits in one table group, in class order; `by_class` holds its non-guest scores.
 
     Drivers: every driver of a car (the table's driver list permitting), with their share of a shared
     car (see `crews`); a driver in several cars scores them all. Teams and manufacturers: each once,
     its counted cars summed (see `team_score`); a car whose driver is in `void` (the result was
-    excluded) counts for nothing: the car's result is void.
+    excluded) counts for nothing: the car's result is void; in `held_back`, its points are withheld.
     """
     mine = by_class.get(classes[0], ()) if len(classes) == 1 else [s for c in classes for s in by_class.get(c, ())]
     if table.kind == "drivers":
@@ -74,6 +74,7 @@ def race_entries(table: TableDef, classes: tuple[str, ...], by_class: dict[str, 
     groups: dict[str, list[RaceScore]] = {}
     for s in mine:
         if s.drivers[0][0] not in void:
+            s = withheld(s) if s.drivers[0][0] in held_back else s
             key = s.team_id if table.kind == "teams" else s.manufacturer[0] if s.manufacturer else None
             if key is not None:
                 groups.setdefault(key, []).append(s)
@@ -156,6 +157,11 @@ def team_score(cars: list[RaceScore], every_place: bool = False) -> RaceScore:
     )
 
 
+def withheld(r: RaceScore) -> RaceScore:
+    """`r` with its points and bonuses withheld: it scores nothing, its place stands."""
+    return r._replace(points=0.0, bonus=0.0, total=0.0, summary={**r.summary, "points": 0, "bonus": 0, "withheld": True})
+
+
 def apply_adjustments(
     people: dict[str, Competitor], adjustments: Iterable[Adjustment], kind: str, class_id: str | None, cutoff: int
 ) -> None:
@@ -163,7 +169,7 @@ def apply_adjustments(
     subject = kind[:-1]  # drivers -> driver, teams -> team, manufacturers -> manufacturer
     for adj in adjustments:
         c = people.get(adj.subject_id)
-        if c is None or adj.withdrawn or adj.subject != subject or adj.from_round > cutoff:
+        if c is None or adj.withdrawn or adj.subject != subject or adj.from_round > cutoff or adj.applies_to == "teams":
             continue
         if adj.class_id is not None and class_id is not None and adj.class_id != class_id:
             continue
@@ -171,6 +177,11 @@ def apply_adjustments(
             c.deduction += adj.points
         elif adj.kind == "result_excluded" and adj.race_id in c.results:
             c.excluded |= {adj.race_id}
+        elif adj.kind == "points_withheld" and adj.race_id in c.results and not c.results[adj.race_id].summary["withheld"]:
+            r = c.results[adj.race_id]
+            c.gross -= r.total
+            c.results = {**c.results, adj.race_id: withheld(r)}
+            c.summaries = [r.summary for r in c.results.values()]
         elif adj.kind == "disqualified":
             if not adj.keep_points:
                 del people[c.id]

@@ -57,33 +57,41 @@ def counted_races(rules: Rules, table: TableDef, class_id: str | None, held: lis
                   adjustments: list[Adjustment], cutoff: int, memory: Memory) -> list[Counted]:
     """The held races as the table group counts them (who each credits), in running order."""
     classes = (class_id,) if class_id else tuple(c.id for c in rules.classes if not table.classes or c.id in table.classes)
-    void = _void_results(table, adjustments, class_id, cutoff)
+    decided = _drivers_decisions(table, adjustments, class_id, cutoff)
     return [
         memory.recall(
             ("counted", table.id, class_id),
-            (h.race.race_id, void.get(h.race.race_id, _NONE)),
+            (h.race.race_id, decided.get(h.race.race_id, _NO_DECISION)),
             (h.scores,),
-            lambda h=h: _counted(table, classes, h, void.get(h.race.race_id, _NONE)),
+            lambda h=h: _counted(table, classes, h, decided.get(h.race.race_id, _NO_DECISION)),
         )
         for h in held
     ]
 
 
-def _counted(table: TableDef, classes: tuple[str, ...], h: HeldRace, void: frozenset[str]) -> Counted:
+def _counted(table: TableDef, classes: tuple[str, ...], h: HeldRace, decided: tuple[frozenset[str], frozenset[str]]) -> Counted:
     provisional = any(cars[0].provisional for c in classes if (cars := h.scores.get(c)))
-    return Counted(h.race.race_id, h.race.round, provisional, race_entries(table, classes, h.scores, void))
+    return Counted(h.race.race_id, h.race.round, provisional, race_entries(table, classes, h.scores, *decided))
 
 
-def _void_results(table: TableDef, adjustments: list[Adjustment], class_id: str | None, cutoff: int) -> dict[str, frozenset[str]]:
-    """Race id -> drivers whose result there is excluded: their car counts for nothing in a team table."""
+_NO_DECISION = (_NONE, _NONE)
+
+
+def _drivers_decisions(table: TableDef, adjustments: list[Adjustment], class_id: str | None,
+                       cutoff: int) -> dict[str, tuple[frozenset[str], frozenset[str]]]:
+    """Race id -> (drivers whose result there is excluded, drivers whose points there are withheld), for a team
+    or manufacturer table: such a car counts for nothing, or for its place without points."""
     if table.kind == "drivers":
         return {}
-    void: dict[str, frozenset[str]] = {}
+    decided: dict[str, tuple[frozenset[str], frozenset[str]]] = {}
     for a in adjustments:
-        if (a.kind == "result_excluded" and a.subject == "driver" and not a.withdrawn and a.from_round <= cutoff
+        if (a.kind in ("result_excluded", "points_withheld") and a.subject == "driver" and a.applies_to != "drivers"
+                and not a.withdrawn and a.from_round <= cutoff
                 and (a.class_id is None or class_id is None or a.class_id == class_id)):
-            void[a.race_id] = void.get(a.race_id, _NONE) | {a.subject_id}
-    return void
+            void, held_back = decided.get(a.race_id, _NO_DECISION)
+            excluded = a.kind == "result_excluded"
+            decided[a.race_id] = (void | {a.subject_id}, held_back) if excluded else (void, held_back | {a.subject_id})
+    return decided
 
 
 def table_calendar(rules: Rules, table: TableDef, class_id: str | None) -> list[RaceToRun]:

@@ -44,7 +44,8 @@ class RaceScore(NamedTuple):
 def result_summary(race_id, round_, class_position, place, status, points, bonus, provisional) -> dict:
     return {
         "race_id": race_id, "round": round_, "class_position": class_position, "place": place, "status": status,
-        "points": num(points), "bonus": num(bonus), "dropped": False, "excluded": False, "provisional": provisional,
+        "points": num(points), "bonus": num(bonus), "dropped": False, "excluded": False, "withheld": False,
+        "provisional": provisional,
     }
 
 

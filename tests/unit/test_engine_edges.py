@@ -32,7 +32,7 @@ def test_a_result_as_the_table_shows_it():
     row = standings(facts_of(registered(small_rules()), race))["drivers/pro"]["rows"][0]
     assert row["results"] == [{
         "race_id": "r3", "round": 3, "class_position": 2, "place": 1, "status": "classified", "points": 10, "bonus": 0,
-        "dropped": False, "excluded": False, "provisional": False,
+        "dropped": False, "excluded": False, "withheld": False, "provisional": False,
     }]
 
 
@@ -45,7 +45,7 @@ def test_a_team_result_is_its_cars_summed_and_placed_by_its_best_car():
     assert [(row["id"], row["points"]) for row in rows] == [("team-b", 10), ("team-a", 9), ("team-c", 4)]
     assert rows[1]["results"] == [{
         "race_id": "r2", "round": 2, "class_position": 2, "place": 2, "status": "classified", "points": 9, "bonus": 0,
-        "dropped": False, "excluded": False, "provisional": False,
+        "dropped": False, "excluded": False, "withheld": False, "provisional": False,
     }]
 
 
