@@ -96,16 +96,41 @@ class SharedDrives(_Strict):
         None, ge=1, description="Minimum laps driven to score, where the classification gives them.")
 
 
+class SeasonPart(_Strict):
+    """Rounds whose results are dropped among themselves: best 6 of rounds 1-7 plus best 6 of 8-14 (F1 1975)."""
+
+    first_round: int = Field(ge=1, description="First round of this part.")
+    last_round: int = Field(ge=1, description="Last round of this part (inclusive).")
+    drop_worst: int | None = Field(None, ge=1, description="Drop the K lowest race scores of this part.")
+    best_of: int | None = Field(None, ge=1, description="Count only the best N race scores of this part.")
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> SeasonPart:
+        if self.last_round < self.first_round:
+            raise ValueError(f"last_round: {self.last_round} is before first_round {self.first_round}")
+        if (self.drop_worst is None) == (self.best_of is None):
+            raise ValueError("give exactly one of drop_worst or best_of")
+        return self
+
+
 class DropRule(_Strict):
     classes: ClassList | None = Field(None, description="Classes it applies to; null means every class.")
-    drop_worst: int | None = Field(None, ge=1, description="Drop the K lowest race scores.")
-    best_of: int | None = Field(None, ge=1, description="Count only the best N race scores.")
+    tables: list[Slug] | None = Field(None, max_length=50, description="Tables it applies to; null means every table.")
+    drop_worst: int | None = Field(None, ge=1, description="Drop the K lowest race scores of the season.")
+    best_of: int | None = Field(None, ge=1, description="Count only the best N race scores of the season.")
+    parts: list[SeasonPart] | None = Field(
+        None, min_length=1, max_length=20,
+        description="Instead, drops per part of the season; results of rounds in no part always count.")
     protected_races: list[str] = Field([], max_length=500, description="Race ids that can never be dropped.")
 
     @model_validator(mode="after")
     def _one_kind(self) -> DropRule:
-        if (self.drop_worst is None) == (self.best_of is None):
-            raise ValueError("give exactly one of drop_worst or best_of")
+        if (self.drop_worst is not None) + (self.best_of is not None) + (self.parts is not None) != 1:
+            raise ValueError("give exactly one of drop_worst, best_of or parts")
+        ends = sorted((p.first_round, p.last_round, i) for i, p in enumerate(self.parts or ()))
+        for (_, last, _), (first, _, i) in zip(ends, ends[1:], strict=False):
+            if first <= last:
+                raise ValueError(f"parts.{i}: rounds {first}-{last} are in two parts")
         return self
 
 
@@ -255,8 +280,11 @@ class Rules(_Strict):
             if c not in known:
                 raise ValueError(f"branding.classes: unknown class {c!r} (known: {', '.join(class_ids)})")
         for i, drop in enumerate(self.drops):
-            if drop.drop_worst is not None and not self.calendar:
+            if (drop.drop_worst is not None or any(p.drop_worst for p in drop.parts or ())) and not self.calendar:
                 raise ValueError(f"drops.{i}.drop_worst: needs a calendar to know the season's length; use best_of without one")
+            for t in drop.tables or ():
+                if t not in table_ids:
+                    raise ValueError(f"drops.{i}.tables: unknown table {t!r} (known: {', '.join(table_ids)})")
             for race_id in drop.protected_races:
                 if self.calendar and race_id not in race_ids:
                     raise ValueError(f"drops.{i}.protected_races: race {race_id!r} is not in the calendar")
@@ -285,10 +313,12 @@ class Rules(_Strict):
         matching = [t for t in tables if t.session_type == session_type and (t.classes is None or class_id in t.classes)]
         return min(matching, key=lambda t: t.classes is None, default=None)
 
-    def drop_rule(self, class_id: str) -> DropRule | None:
-        """The drop rule naming this class, else the one for every class."""
-        matching = [d for d in self.drops if d.classes is None or class_id in d.classes]
-        return min(matching, key=lambda d: d.classes is None, default=None)
+    def drop_rule(self, class_id: str | None, table_id: str) -> DropRule | None:
+        """The drop rule of this table group: one naming the table beats one for every table, then one
+        naming the class beats one for every class (a table across classes takes one for every class)."""
+        matching = [d for d in self.drops if (d.classes is None or class_id in d.classes)
+                    and (d.tables is None or table_id in d.tables)]
+        return min(matching, key=lambda d: (d.tables is None, d.classes is None), default=None)
 
 
 def _unique(where: str, values: list) -> None:

@@ -11,9 +11,10 @@ from typing import NamedTuple
 from schemas.events import Adjustment, RaceClassification
 from schemas.rules import RaceDef, Rules, TableDef
 from services.engine.competitors import Competitor, accumulate, race_entries
+from services.engine.drops import RaceToRun
 from services.engine.memory import Memory
 from services.engine.scoring import RaceScore
-from services.engine.tables import Counted, RaceToRun
+from services.engine.tables import Counted
 
 
 class HeldRace(NamedTuple):
@@ -98,7 +99,7 @@ def table_calendar(rules: Rules, table: TableDef, class_id: str | None) -> list[
     """The calendar's races the table counts, each with the most one competitor can score in it."""
     cars = table.cars_per_race or 1  # teams without a limit have no title fight: tables.build_table
     return [
-        RaceToRun(race_id, _max_race_score(rules, table, class_id, at.race, cars))
+        RaceToRun(race_id, at.round, _max_race_score(rules, table, class_id, at.race, cars))
         for race_id, at in rules.schedule.items()
         if counts(table, at.round, at.track)
     ]

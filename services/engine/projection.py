@@ -7,10 +7,11 @@ from collections.abc import Mapping
 from schemas.events import Adjustment, Event, RaceClassification
 from schemas.rules import PointsTable, Rules, TableDef
 from services.engine.counting import HeldRace, competitors_after, counted_races, counts, table_calendar
+from services.engine.drops import RaceToRun
 from services.engine.facts import rules_of
 from services.engine.memory import Memory
 from services.engine.scoring import RaceScore, score_race
-from services.engine.tables import RaceToRun, build_table
+from services.engine.tables import build_table
 
 
 def standings(facts: Mapping[str, Event], after_round: int | None = None, memory: Memory | None = None) -> dict[str, dict]:

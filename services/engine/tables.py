@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from functools import cache
 from typing import NamedTuple
 
 from schemas.events import Adjustment
-from schemas.rules import DropRule, Rules, TableDef
+from schemas.rules import Rules, TableDef
 from services.engine.competitors import Competitor, Entry, apply_adjustments
-from services.engine.drops import dropped_races, results_that_count
+from services.engine.drops import RaceToRun, Season
 from services.engine.ranking import paid_through, rank
 from services.engine.scoring import num
 
@@ -26,14 +25,6 @@ class Counted(NamedTuple):
     entries: list[Entry]  # see competitors.race_entries
 
 
-@dataclass(frozen=True, slots=True)
-class RaceToRun:
-    """A calendar race not yet counted, and the most one competitor can score in it."""
-
-    race_id: str
-    max_score: float
-
-
 def build_table(
     rules: Rules,
     table: TableDef,
@@ -47,8 +38,7 @@ def build_table(
     """One table as a JSON-ready dict; `held` are the races it counts, in running order, `people`
     the competitors they credit (this build's own copies: adjustments and drops change them)."""
     apply_adjustments(people, adjustments, table.kind, class_id, cutoff)
-    rule = rules.drop_rule(class_id) if class_id else next((d for d in rules.drops if d.classes is None), None)
-    season = Season(held, to_run, rule if table.apply_drops else None, len(held) + len(to_run) if rules.calendar else len(held))
+    season = Season(held, to_run, rules.drop_rule(class_id, table.id) if table.apply_drops else None, bool(rules.calendar))
     # A team can always field more cars, so without `cars_per_race` nothing bounds what it can score.
     title_fight = bool(rules.calendar) and (table.kind == "drivers" or table.cars_per_race is not None)
     best_case = {c.id: season.settle(c) for c in people.values()}
@@ -87,53 +77,6 @@ def _listed(c: Competitor, listing: str) -> bool:
         if r.total > 0 or (listing == "finishers" and r.status == "classified"):
             return True
     return False
-
-
-class Season:
-    """The races of one table group, and what counts of them under its drop rule."""
-
-    def __init__(self, held, to_run: Sequence[RaceToRun], rule: DropRule | None, season_races: int) -> None:
-        self.rule = rule
-        self.protected = set(rule.protected_races) if rule else set()
-        self.held = [(h.race_id, h.round) for h in held]
-        self.droppable = [race_id for race_id, _ in self.held if race_id not in self.protected]
-        self.to_run = to_run
-        self.future = [(r.max_score, r.race_id) for r in to_run if r.race_id not in self.protected]
-        self.future_always = len(to_run) - len(self.future)
-        self.still_to_win = sum(r.max_score for r in to_run)
-        self.counted = results_that_count(rule, season_races)
-
-    def settle(self, c: Competitor) -> float:
-        """Mark `c`'s dropped results, total them, and return the most `c` can still reach."""
-        if self.rule is None:
-            c.settle()
-            return c.points if c.out_from is not None else c.points + self.still_to_win
-        season, droppable = len(self.held), self.droppable
-        if c.out_from is not None or c.excluded:
-            # A disqualified competitor's season ends at `out_from`: later races are neither theirs
-            # to drop nor to count. An excluded result always counts (as zero).
-            own = [race_id for race_id, round_ in self.held if c.out_from is None or round_ < c.out_from]
-            season, droppable = len(own), [r for r in own if r not in self.protected and r not in c.excluded]
-        results = c.results
-        scores = [(results[race_id].total, race_id) for race_id in droppable if race_id in results]
-        missed, always = len(droppable) - len(scores), season - len(droppable)
-        c.dropped = frozenset(dropped_races(self.counted, scores, missed, always))
-        c.settle()
-        if c.out_from is not None:
-            return c.points
-        lost = dropped_races(self.counted, scores, missed, always + self.future_always, self.future)
-        lost_held = sum(c.results[race_id].total for race_id in lost if race_id in c.results)
-        return c.gross - lost_held + self._future_best(lost) - c.deduction
-
-    def newcomer_best(self) -> float:
-        """The most a competitor who has not scored yet can reach (drops limit it too)."""
-        if self.rule is None:
-            return self.still_to_win
-        always = len(self.held) - len(self.droppable) + self.future_always
-        return self._future_best(dropped_races(self.counted, [], len(self.droppable), always, self.future))
-
-    def _future_best(self, lost: list[str]) -> float:
-        return self.still_to_win - sum(t for t, race_id in self.future if race_id in lost)
 
 
 def _row(position: int, shared: bool, c: Competitor, max_points: float | None, tiebreak: dict | None) -> dict:

@@ -81,7 +81,16 @@ def test_a_rules_file_error_names_the_field(tmp_path):
 def test_a_drop_rule_needs_exactly_one_kind():
     rules = rules_file("pccna-2023.yaml").model_dump(mode="json")
     rules["drops"] = [{"drop_worst": 2, "best_of": 10}]
-    with pytest.raises(ValidationError, match="give exactly one of drop_worst or best_of"):
+    with pytest.raises(ValidationError, match="give exactly one of drop_worst, best_of or parts"):
+        registered(rules)
+    rules["drops"] = [{"parts": [{"first_round": 1, "last_round": 4, "best_of": 3}, {"first_round": 4, "last_round": 8}]}]
+    with pytest.raises(ValidationError, match=r"drops\.0\.parts\.1\n.*give exactly one of drop_worst or best_of"):
+        registered(rules)
+    rules["drops"][0]["parts"][1]["best_of"] = 3
+    with pytest.raises(ValidationError, match="parts.1: rounds 4-4 are in two parts"):
+        registered(rules)
+    rules["drops"] = [{"tables": ["nations"], "best_of": 3}]
+    with pytest.raises(ValidationError, match="drops.0.tables: unknown table 'nations'"):
         registered(rules)
 
 
