@@ -39,6 +39,11 @@ def gap(value: float | int | None) -> str:
     return "tied" if value == 0 else f"-{points(value)}"
 
 
+def position(row: dict) -> Text:
+    """"3", or "=3" for a shared place."""
+    return Text(f"={row['position']}" if row.get("shared") else str(row["position"]))
+
+
 def table_title(table: dict, class_names: Mapping[str, str] | None = None) -> Text:
     """"Drivers · Pro-Am · after round 3 · provisional": the class by its name in the rules (`class_names`).
 
@@ -80,8 +85,7 @@ def standings_table(table: dict, *, limit: int | None = None, compact: bool = Fa
         name = Text(row["name"], style="bold" if row["position"] == 1 else "")
         if row.get("disqualified"):
             name.append(" DSQ", style="red")
-        cells = [Text(f"={row['position']}" if row.get("shared") else str(row["position"])),
-                 arrow(row.get("change")) if table.get("after_round") else Text(""), name]
+        cells = [position(row), arrow(row.get("change")) if table.get("after_round") else Text(""), name]
         if show["car"]:
             cells.append(Text(f"#{row['car_number']}" if row.get("car_number") else ""))
         if show["team"]:
@@ -92,6 +96,23 @@ def standings_table(table: dict, *, limit: int | None = None, compact: bool = Fa
         marker = ("★" if compact else "★ champion") if row.get("clinched") else ""
         cells += [Text(str(row["wins"])), Text(str(row["podiums"])), Text(marker, style="bold yellow")]
         out.add_row(*cells)
+    return out
+
+
+def tie_reasons(table: dict) -> Table | Text:
+    """Why the order (`table --explain`): each row level on points with a neighbour, with its tiebreak's text.
+
+    Text, not markup: a name in a reason (`[...]` and all) is shown as it is.
+    """
+    tied = [row for row in table["rows"] if row.get("tiebreak")]
+    if not tied:
+        return Text("Why the order: nobody is level on points.", style="dim")
+    out = Table(title=Text("Why the order"), title_justify="left", show_header=False, box=None, padding=(0, 1))
+    out.add_column(justify="right", no_wrap=True)
+    out.add_column(no_wrap=True)
+    out.add_column()
+    for row in tied:
+        out.add_row(position(row), Text(row["name"]), Text(row["tiebreak"]["text"]))
     return out
 
 

@@ -13,7 +13,7 @@ from redis.asyncio import Redis
 from schemas.rules import Rules
 from schemas.standings import read_changed
 from services.cli.common import Json, RedisUrl, console, errors, fail, load_settings, redis_url, run
-from services.cli.render import change_lines, standings_table
+from services.cli.render import change_lines, standings_table, tie_reasons
 from services.engine import standings
 from services.runtime import keys, read_model
 from services.runtime.redis import connect, entry_json
@@ -26,6 +26,8 @@ def table(
     class_id: Annotated[str | None, typer.Option("--class", help="Only this class (default: every class).")] = None,
     table_id: Annotated[str, typer.Option("--table", help="Table id: drivers, teams, junior, ...")] = "drivers",
     after_round: Annotated[int | None, typer.Option(min=0, help="Compute the tables as they stood after round N.")] = None,
+    explain: Annotated[bool, typer.Option(
+        "--explain", help="Under each table, why the rows level on points rank where they do.")] = False,
     url: RedisUrl = None,
     as_json: Json = False,
 ) -> None:
@@ -46,6 +48,8 @@ def table(
     names = {c.id: c.name for c in rules.classes} if rules else {}
     for one in chosen:
         console.print(standings_table(one, class_names=names))
+        if explain:
+            console.print(tie_reasons(one))
 
 
 async def _tables(url: str, cid: str, after_round: int | None) -> tuple[dict[str, dict], Rules | None]:

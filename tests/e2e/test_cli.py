@@ -27,6 +27,7 @@ from services.engine import record, standings
 from services.runtime import keys
 from services.runtime.server import free_port
 from services.runtime.streams import dead_letter_fields
+from tests.builders import car, classified, registered, small_rules
 
 ROOT = Path(__file__).parents[2]
 PCCNA = ROOT / "rules" / "pccna-2024.yaml"
@@ -164,6 +165,29 @@ def test_table_json_matches_the_engine(redis_url, tmp_path, projector_thread):
     assert rebuilt.exit_code == 0, rebuilt.output
     [report] = json.loads(rebuilt.stdout)
     assert report["championship_id"] == "pccna-2024-sim" and report["changed"] is False
+
+
+def test_table_explain_says_why_tied_rows_rank_where_they_do(redis_url, tmp_path, projector_thread):
+    # 10-6-4-3-2-1: cy 4 + 10 leads; ann 10 (a win) + 2 and bob 6 + 6 are level on 12, ann ahead on countback.
+    hostile = "Bob [bold]Ray[/bold] <b>x</b>"
+    cars = [car("1", "ann-lee", 1), car("2", "bob-ray", 2, driver_name=hostile), car("3", "cy-fox", 3)]
+    later = [car("3", "cy-fox", 1), car("2", "bob-ray", 2, driver_name=hostile), car("4", "dan-ek", 3),
+             car("5", "eve-oh", 4), car("1", "ann-lee", 5)]
+    events = [registered(small_rules(), championship_id="tie-cup"), classified("r1", 1, cars, championship_id="tie-cup"),
+              classified("r2", 2, later, championship_id="tie-cup")]
+    (tmp_path / "tie.jsonl").write_text("".join(e.model_dump_json() + "\n" for e in events))
+    assert cli("publish", tmp_path / "tie.jsonl", "--redis-url", redis_url).exit_code == 0
+    wait_until(lambda: processed_all(redis_url, events))
+
+    plain = cli("table", "tie-cup", "--class", "pro", "--redis-url", redis_url)
+    assert plain.exit_code == 0 and "Why the order" not in plain.stdout and "countback" not in plain.stdout
+    shown = cli("table", "tie-cup", "--class", "pro", "--explain", "--redis-url", redis_url)
+    assert shown.exit_code == 0, shown.output
+    why = " ".join(shown.stdout.split("Why the order", 1)[1].split())  # the reasons wrap at 80 columns
+    assert why == (f"2 Ann Lee ahead of {hostile} (#2) on countback, more wins: 1 to 0 "
+                   f"3 {hostile} behind Ann Lee (#1) on countback, fewer wins: 0 to 1")
+    untied = cli("table", "tie-cup", "--class", "pro", "--after-round", "1", "--explain", "--redis-url", redis_url)
+    assert untied.exit_code == 0 and "Why the order: nobody is level on points." in untied.stdout
 
 
 def reading_changes(url: str) -> bool:

@@ -1,6 +1,7 @@
 """The standings page and a driver's season page in headless Chromium, fed by the real pipeline
 (projector and gateway as processes on the test Redis): the chart's legend and the table rows have
-the lines' colours, hovering one highlights that driver's line, nothing overflows a 360-px phone,
+the lines' colours, hovering one highlights that driver's line, a row level on points says why it
+ranks there (a producer's hostile name in it shown as text), nothing overflows a 360-px phone,
 each name leads to the driver's season page, the home page says how far the season is, and the
 console reports nothing the Content-Security-Policy refused. Screenshots in ``test-artifacts/``.
 """
@@ -25,19 +26,29 @@ LONG_NAME = "Maximilian Von Hohenberg Lindqvist"
 DRIVERS = ["ann-lee", "bob-ray", "cy-fox", LONG]
 
 
-def race(race_id: str, round_: int, order: list[str]) -> str:
+PROAM = ["pat-kim", "hostile", "al-ng", "dee-oh", "eve-ek"]
+HOSTILE = '<img src=x onerror="alert(1)"> [b]Hostile</b>'  # a producer's name: shown as text, never markup
+
+
+def race(race_id: str, round_: int, order: list[str], proam: list[str]) -> str:
     cars = [car(str(10 + i), driver, i + 1, team=f"team-{driver}") for i, driver in enumerate(order)]
+    cars += [car(str(20 + PROAM.index(driver)), driver, len(order) + i + 1, team=f"team-{driver}", class_id="proam",
+                 **({"driver_name": HOSTILE} if driver == "hostile" else {})) for i, driver in enumerate(proam)]
     return classified(race_id, round_, cars, championship_id=CID).model_dump_json()
 
 
 @pytest.fixture
 def site(redis_url: str, tmp_path: Path) -> Iterator[str]:
-    """Two races projected (r01 25-20-17-14, r02 14-17-25-20: cy-fox 42, ann-lee 39, bob-ray 37, the long name 34)."""
+    """Two races projected (r01 25-20-17-14, r02 14-17-25-20: cy-fox 42, ann-lee 39, bob-ray 37, the long name 34).
+
+    Pro-Am: pat-kim 25 + 12 and the hostile name 20 + 17 are level on 37, pat-kim ahead on countback (a win).
+    """
     with services(redis_url, tmp_path) as base:
         events = redis.Redis.from_url(redis_url)
         events.xadd("standings:events", entry(registered(rules_file("pccna-2024.yaml"), championship_id=CID).model_dump_json()))
-        events.xadd("standings:events", entry(race("r01", 1, DRIVERS)))
-        events.xadd("standings:events", entry(race("r02", 2, ["cy-fox", LONG, "bob-ray", "ann-lee"])))
+        events.xadd("standings:events", entry(race("r01", 1, DRIVERS, PROAM)))
+        events.xadd("standings:events", entry(race("r02", 2, ["cy-fox", LONG, "bob-ray", "ann-lee"],
+                                                    ["al-ng", "dee-oh", "hostile", "eve-ek", "pat-kim"])))
 
         def projected() -> bool:
             response = httpx.get(f"{base}/championships/{CID}/standings", params={"table": "drivers", "class_id": "pro"})
@@ -119,6 +130,22 @@ def test_hovering_a_legend_entry_or_a_row_highlights_the_line(site: str, desktop
     wait(lambda: focused(desktop)["on"] == ["cy-fox"], "cy-fox's line highlighted from the table row")
     hover(desktop.find_element(By.ID, "heading"))
     wait(lambda: not focused(desktop)["focus"], "no line highlighted once the pointer leaves")
+    assert console_errors(desktop) == []
+
+
+def test_tied_rows_say_why_they_rank_where_they_do(site: str, desktop) -> None:
+    open_page(desktop, site)
+    why = desktop.execute_script("""return [...document.querySelectorAll('[data-table="drivers/proam"] tbody tr')]
+        .map(tr => [tr.dataset.id, (tr.querySelector('td.name .why') || {}).textContent || null])""")
+    assert why == [["al-ng", None],
+                   ["pat-kim", f"ahead of {HOSTILE} (#21) on countback, more wins: 1 to 0"],
+                   ["hostile", "behind Pat Kim (#20) on countback, fewer wins: 0 to 1"],
+                   ["dee-oh", None], ["eve-ek", None]]
+    assert desktop.execute_script("return document.querySelectorAll('img, b').length") == 0  # no markup from a name
+    shown = desktop.execute_script("""const why = document.querySelector('tr[data-id="pat-kim"] .why');
+        why.scrollIntoView({block: 'center'}); const r = why.getBoundingClientRect(); return r.width > 0 && r.height > 0""")
+    assert shown, "the reason is on screen, not only in a tooltip"
+    screenshot(desktop, "standings-page-tiebreak.png")
     assert console_errors(desktop) == []
 
 

@@ -1,7 +1,8 @@
 /* The standings page for people: "/" lists championships; /championships/{cid}/page shows one
    table kind per tab (every class), a points-by-round chart whose legend and table rows share the
    lines' colours (hover one to highlight that line), and follows the live feed. Each name links to
-   that driver's or team's season page. All text goes in through textContent. */
+   that driver's or team's season page; a row level on points with another says under the name why it
+   ranks there (its tiebreak). All text goes in through textContent. */
 "use strict";
 
 const $ = (id) => document.getElementById(id);
@@ -53,6 +54,7 @@ function row(t, r) {
   const season = `/championships/${enc(state.cid)}/${t.kind}/${enc(r.id)}/page?table=${enc(t.table_id)}`;
   const name = el("td", { class: "name" }, el("span", { class: "swatch" }), el("a", { href: season, text: r.name }));
   if (r.clinched) name.append(el("span", { class: "badge champion", text: "champion" }));
+  if (r.tiebreak) name.append(el("small", { class: "why", text: r.tiebreak.text }));
   const cells = [r.shared ? `=${r.position}` : r.position, change, r.car_number ?? "", name, r.team_name ?? "",
     fmt(r.points), r.position === 1 ? "" : `-${fmt(r.gap_to_leader)}`, r.wins, r.podiums, r.poles, r.fastest_laps];
   const tr = el("tr", { class: r.position === 1 ? "leader" : "", "data-id": r.id },
