@@ -44,7 +44,8 @@ class Row:
     best_lap_driver: str  # FL_DRIVER as written ("" without one)
     best_lap_driver_index: int | None  # FL_DRIVER_NUMBER / DRIVER_NUMBER: 1 = the car's first driver
     team: str
-    vehicle: str
+    vehicle: str  # the model as written, e.g. "Porsche 911 GT3 RSR", "Oreca 03 - Nissan"
+    make: str  # MANUFACTURER as written ("" without one)
     drivers: tuple[Driver, ...]
 
 
@@ -130,7 +131,8 @@ def _row(line: int, raw: list[str], cols: Columns, problems: list[str]) -> Row |
         best_lap_ms=read_cell("best_lap_time", cells.time_ms), best_lap_number=read_cell("best_lap_number", cells.whole),
         best_lap_kph=read_cell("best_lap_kph", cells.decimal), best_lap_driver=cells.name(cell("best_lap_driver")),
         best_lap_driver_index=int(index) if index.isdigit() else None,
-        team=cells.name(cell("team")), vehicle=cells.name(cell("vehicle")), drivers=_drivers(raw, cols),
+        team=cells.name(cell("team")), vehicle=cells.name(cell("vehicle")), make=cells.name(cell("make")),
+        drivers=_drivers(raw, cols),
     )
     return row if len(problems) == before else None
 

@@ -1,10 +1,11 @@
 """A read classification sheet -> drafts of the events it states (pure).
 
 - a race session: `race.classified` (every car; class positions from PIC, else from the overall
-  order), and `fastest_lap.set` per class when the file has best-lap columns: the car with the
-  lowest lap time in the class (cars on the same time to the millisecond share it: the better
-  placed is named, the others `shared_with`; cars not started, disqualified or excluded are left
-  out); each car's driver is the FL driver column's, else the car's first.
+  order; its make when the file or the mapping gives one), and `fastest_lap.set` per class when
+  the file has best-lap columns: the car with the lowest lap time in the class (cars on the same
+  time to the millisecond share it: the better placed is named, the others `shared_with`; cars not
+  started, disqualified or excluded are left out); each car's driver is the FL driver column's,
+  else the car's first.
 - a qualifying session: `pole.awarded` per class: the best placed car of the class (not one that
   did not start, was disqualified or excluded); its driver as for the fastest lap.
 
@@ -66,7 +67,7 @@ def drafts(sheet: Sheet, mapping: Mapping, context: Context) -> list[Draft]:
     cars, problems = [], list(sheet.problems)
     for row in sheet.rows:
         try:
-            cars.append((row, resolve.class_id(row), resolve.crew(row), resolve.team(row)))
+            cars.append((row, resolve.class_id(row), resolve.crew(row), resolve.team(row), resolve.make(row)))
         except RowError as exc:
             problems.append(str(exc))
     if problems:
@@ -86,15 +87,16 @@ def drafts(sheet: Sheet, mapping: Mapping, context: Context) -> list[Draft]:
 
 def _race(cars, mapping: Mapping, context: Context):
     in_class: dict[str, list] = {}
-    for row, class_id, _, _ in sorted(cars, key=lambda car: car[0].position):
+    for row, class_id, *_ in sorted(cars, key=lambda car: car[0].position):
         in_class.setdefault(class_id, []).append(row.position)
     entries, shared = [], [row.position for row, *_ in cars]
-    for row, class_id, crew, (team_id, team_name) in cars:
+    for row, class_id, crew, (team_id, team_name), make in cars:
         derived = in_class[class_id].index(row.position) + 1  # a shared position shares the place
+        made_by = {"manufacturer_id": make[0], "manufacturer_name": make[1]} if make else {}
         entries.append({
             "car_number": row.car_number, "driver_id": crew[0].id, "driver_name": crew[0].name,
             "co_drivers": [{"driver_id": m.id, "name": m.name} for m in crew[1:]],
-            "team_id": team_id, "team_name": team_name, "class_id": class_id, "position": row.position,
+            "team_id": team_id, "team_name": team_name, **made_by, "class_id": class_id, "position": row.position,
             "class_position": row.class_position or derived, "status": row.status, "laps": row.laps,
             "guest": row.car_number in mapping.guests, "dead_heat": shared.count(row.position) > 1,
         })
@@ -122,7 +124,7 @@ def _awards(cars, resolve: Resolver, context: Context, sheet: Sheet) -> list:
         if kind == "fastest_lap.set":
             equal.setdefault((class_id, row.best_lap_ms), []).append(car)
     made, problems = [], []
-    for class_id, (_, (row, _, crew, _)) in best.items():
+    for class_id, (_, (row, _, crew, *_)) in best.items():
         others = [c for c in equal.get((class_id, row.best_lap_ms), []) if c[0] is not row]
         try:
             driver_id = resolve.lap_driver(row, crew)

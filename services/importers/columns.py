@@ -4,7 +4,8 @@ Header names are compared stripped and upper-cased. Each field has the spellings
 format family (IMSA, WEC, ELMS, Formula E, GR Cup, PCCNA); the first present wins. Drivers come in
 five layouts: `DRIVER_1..N` (WEC, ELMS: "First LAST"), `DRIVER1_FIRSTNAME`/`DRIVER1_SECONDNAME`
 (IMSA, SRO), `DRIVER_FIRSTNAME`/`DRIVER_SECONDNAME` (one driver: GR Cup, Formula E), `DRIVER` (one
-driver, results by class) and `DRIVERS` ("First Last / First Last", results by class).
+driver, results by class) and `DRIVERS` ("First Last / First Last", results by class). The make
+(`MANUFACTURER`) is a column none of the sample files has: their `VEHICLE` is the model.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ FIELDS: dict[str, tuple[str, ...]] = {
     "best_lap_driver_index": ("FL_DRIVER_NUMBER", "FL_DRIVERNUMBER", "DRIVER_NUMBER"),
     "team": ("TEAM", "TEAM_NAME", "ENTRANT"),
     "vehicle": ("VEHICLE",),
+    "make": ("MANUFACTURER", "MAKE", "BRAND"),
 }
 REQUIRED = {"number": "NUMBER", "position": "POSITION or POS"}  # field -> how a missing one is named
 _PARTS = "FIRSTNAME|FIRST_NAME|SECONDNAME|SECOND_NAME|LASTNAME|LAST_NAME|SURNAME|SHORTNAME|SHORT_NAME"

@@ -1,8 +1,9 @@
-"""One row of a classification as a car of the contracts: class id, drivers, team (pure).
+"""One row of a classification as a car of the contracts: class id, drivers, team, make (pure).
 
 The mapping decides first (class names, the cars it names, driver and team name overrides);
 otherwise the class is the rules' class whose id or name the file's class name is, and driver and
-team ids are slugs of their names. Each failure is a problem naming the line and the column.
+team ids are slugs of their names. The make is the file's MANUFACTURER, else the mapping's make
+VEHICLE begins with, else none. Each failure is a problem naming the line and the column.
 """
 
 from __future__ import annotations
@@ -86,6 +87,16 @@ class Resolver:
             raise RowError(f"line {row.line}: {self.columns.name('team')}: {problem}; "
                            "give the car's team under cars: in the mapping file")
         return team_id, (car and car.team_name) or row.team or team_id
+
+    def make(self, row: Row) -> tuple[str, str] | None:
+        """The car's make as (id, name), for manufacturers' tables; None when neither the file nor the mapping gives one."""
+        name = row.make or self.mapping.make_for(row.vehicle)
+        if not name:
+            return None
+        if not (make_id := slug(name)):
+            raise RowError(f"line {row.line}: {self.columns.name('make')}: cannot make an id from {name!r} "
+                           "(it needs Latin letters or digits)")
+        return make_id, name
 
     def lap_driver(self, row: Row, crew: list[Member]) -> str:
         """Who set the car's best lap: FL_DRIVER (a name, short name, surname or 1-based index), else

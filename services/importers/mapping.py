@@ -1,13 +1,15 @@
 """A championship's mapping file: how a timing file's names become the ids of the tables.
 
 Everything is optional: without a mapping, a class is found among the rules' classes (by id or
-name), and driver and team ids are slugs of their names (`Sébastien CRUBILÉ` -> `sebastien-crubile`).
+name), driver and team ids are slugs of their names (`Sébastien CRUBILÉ` -> `sebastien-crubile`),
+and a car's make is the file's MANUFACTURER, or none.
 Names are compared with the file's ignoring case and spacing. docs/cli.md has an example.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import yaml
@@ -15,7 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, StrictStr, ValidationError, f
 
 from schemas.loading import describe
 from schemas.rules import Name, Slug
-from services.importers.cells import key
+from services.importers.cells import key, slug
 
 
 class _Model(BaseModel):
@@ -38,7 +40,7 @@ class CarMapping(_Model):
 
 
 class Mapping(_Model):
-    """Per championship: class names, anonymised cars, id overrides and guests."""
+    """Per championship: class names, anonymised cars, id overrides, guests and makes."""
 
     classes: dict[StrictStr, Slug] = Field(
         {}, description="Class name as written in the file (CLASS or CLASS_TYPE) -> class id of the rules.")
@@ -50,6 +52,10 @@ class Mapping(_Model):
     teams: dict[StrictStr, Slug] = Field({}, description="Team name as written in the file -> team id.")
     guests: list[StrictStr] = Field(
         [], description="Car numbers of guest entries: they score nothing and the cars behind them move up.")
+    makes: list[Name] = Field(
+        [], max_length=100,
+        description="Makes as VEHICLE begins with them ('Aston Martin' for 'Aston Martin Vantage V8'), for manufacturers' "
+        "tables: a car whose VEHICLE begins with one has that make (the longest) unless the file's MANUFACTURER gives one.")
 
     @field_validator("cars", "guests", mode="before")
     @classmethod
@@ -59,6 +65,13 @@ class Mapping(_Model):
             raise ValueError(f"car numbers must be quoted text ('03', not 03): {', '.join(map(str, bad))}")
         return value
 
+    @field_validator("makes")
+    @classmethod
+    def _makes_give_ids(cls, value: list[str]) -> list[str]:
+        if bad := [make for make in value if not slug(make)]:
+            raise ValueError(f"cannot make an id from {', '.join(map(repr, bad))}: write it in Latin letters or digits")
+        return [" ".join(make.split()) for make in value]
+
     def class_for(self, name: str) -> str | None:
         return _lookup(self.classes, name)
 
@@ -67,6 +80,12 @@ class Mapping(_Model):
 
     def team_for(self, name: str) -> str | None:
         return _lookup(self.teams, name)
+
+    def make_for(self, vehicle: str) -> str | None:
+        """The longest of `makes` that VEHICLE begins with, as a whole word ('BMW' for 'BMW Z4 GT3', not for 'BMWX')."""
+        written = key(vehicle)
+        found = [make for make in self.makes if re.match(re.escape(key(make)) + r"(?!\w)", written)]
+        return max(found, key=len, default=None)
 
 
 def _lookup(table: dict[str, str], name: str) -> str | None:
@@ -91,7 +110,7 @@ def load_mapping(path: str | Path) -> Mapping:
     if data is None:
         return Mapping()
     if not isinstance(data, dict):
-        raise MappingFileError(path, ["the document must be a mapping (classes, cars, drivers, teams, guests)"])
+        raise MappingFileError(path, ["the document must be a mapping (classes, cars, drivers, teams, guests, makes)"])
     try:
         return Mapping.model_validate(data)
     except ValidationError as exc:

@@ -1,6 +1,6 @@
 """The Al Kamel importer over the three real files (tests/fixtures/alkamel/, byte for byte as published)
-and malformed variants of them: rows, statuses, classes, car numbers, drivers, fastest laps, the
-events produced, and the exact problem messages (line and column)."""
+and malformed variants of them: rows, statuses, classes, car numbers, drivers, fastest laps, makes,
+the events produced (their digests pinned), and the exact problem messages (line and column)."""
 
 from __future__ import annotations
 
@@ -10,10 +10,13 @@ import pytest
 
 from schemas.events import parse_event
 from schemas.loading import load_rules
+from schemas.rules import Rules
+from services.engine import standings
 from services.importers import alkamel, batch
 from services.importers.cells import Gap
 from services.importers.classification import DraftError
 from services.importers.mapping import Mapping, load_mapping
+from tests.builders import facts_of, registered
 
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "alkamel"
 ELMS = FIXTURES / "elms-2014-silverstone-race-classification.csv"
@@ -158,6 +161,67 @@ def test_the_drafts_are_valid_events():
                              "payload": {**draft.payload, "revision": 1}})
         assert event.payload.model_dump(mode="json", exclude={"revision"}) == draft.payload
     assert drafts(ELMS.read_bytes(), elms_race(), provisional=True)[0].label == "silverstone:race-provisional"
+
+
+# --- makes: VEHICLE is the model ("Porsche 911 GT3 RSR"); the mapping's makes say where the make ends ----
+
+GT_MAKES = ["Ferrari", "Porsche", "Aston Martin", "BMW", "McLaren", "Audi"]
+
+
+def elms_with_makes(makes: list[str]) -> batch.Race:
+    mapping = load_mapping(FIXTURES / "elms-2014-mapping.yaml")
+    return elms_race(Mapping.model_validate({**mapping.model_dump(), "makes": makes}))
+
+
+def test_without_makes_the_real_files_give_the_same_events_byte_for_byte():
+    """The digests (sha256 of type and payload) of the three files' events, pinned before cars had makes."""
+    def digests(path: Path, race: batch.Race, session: str) -> list[str]:
+        return [d.digest for d in drafts(path.read_bytes(), race, session)]
+
+    assert digests(ELMS, elms_race(), "race") == ["bca9d5bc0a271bdb", "9ca6970338f37586", "fb1ebac99a6293b7", "b1839e4bbb013007"]
+    assert digests(ELMS, elms_race(), "qualifying") == ["72bf3c4ee30ee496", "337bb23da471e7d4", "a69268846854b103"]
+    for path in (GR_BY_CLASS, GR_OVERALL):
+        assert digests(path, gr_race(), "race") == ["831af5dd5394cbe9", "dfbf478e758b78a4"]
+        assert digests(path, gr_race(), "qualifying") == ["68d74314fc592398"]
+    race = drafts(ELMS.read_bytes(), elms_with_makes(["Lotus"]))[0]  # a make no VEHICLE begins with: nothing changes
+    assert race.digest == "bca9d5bc0a271bdb"
+
+
+def test_makes_read_from_the_real_elms_vehicles():
+    entries = drafts(ELMS.read_bytes(), elms_with_makes(GT_MAKES))[0].payload["entries"]
+    makes = {e["car_number"]: (e.get("manufacturer_id"), e.get("manufacturer_name")) for e in entries}
+    assert makes["55"] == makes["96"] == ("ferrari", "Ferrari")  # Ferrari F458 Italia (GTE), ... Italia GT3 (GTC)
+    assert makes["76"] == makes["82"] == makes["93"] == makes["75"] == ("porsche", "Porsche")  # 911 GT3 RSR, ..., GT3 R
+    assert makes["85"] == ("aston-martin", "Aston Martin")  # Aston Martin Vantage V8
+    assert (makes["78"], makes["99"], makes["51"]) == (("bmw", "BMW"), ("mclaren", "McLaren"), ("audi", "Audi"))
+    lmp2 = [e for e in entries if e["class_id"] == "lmp2"]  # Morgan - Nissan, Oreca 03 - Judd: no listed make
+    assert len(lmp2) == 11 and not any("manufacturer_id" in e or "manufacturer_name" in e for e in lmp2)
+    counted = [m for m, _ in makes.values() if m]
+    assert {m: counted.count(m) for m in set(counted)} == {
+        "ferrari": 16, "porsche": 6, "aston-martin": 1, "bmw": 1, "mclaren": 2, "audi": 1}
+    oreca = [e for e in drafts(ELMS.read_bytes(), elms_with_makes(["Oreca"]))[0].payload["entries"] if "manufacturer_id" in e]
+    assert [e["car_number"] for e in oreca] == ["34", "24", "48"]  # "Oreca 03 - Judd" / "- Nissan": the chassis
+
+
+def test_a_manufacturers_table_from_the_real_elms_file():
+    data = load_rules(FIXTURES / "elms-2014-rules.yaml").model_dump(mode="json")
+    rules = Rules.model_validate({**data, "tables": [*data["tables"], {"id": "makes", "name": "Makes", "kind": "manufacturers",
+                                                                      "cars_per_race": 1}]})
+    race = drafts(ELMS.read_bytes(), elms_with_makes(GT_MAKES))[0]
+    event = parse_event({"event_id": "x", "type": race.type, "championship_id": "test-cup", "occurred_at": WHEN,
+                         "payload": {**race.payload, "revision": 1}})
+    gte = standings(facts_of(registered(rules), event))["makes/gte"]
+    # best car per make, GTE places: Ferrari #55 1st, Porsche #76 3rd, Aston Martin #85 12th (no points)
+    assert [(r["id"], r["name"], r["points"]) for r in gte["rows"]] == [
+        ("ferrari", "Ferrari", 25), ("porsche", "Porsche", 15), ("aston-martin", "Aston Martin", 0)]
+
+
+def test_the_grcup_makes_are_the_same_in_both_layouts():
+    race = batch.race_of(load_rules(FIXTURES / "grcup-2025-rules.yaml"), "gr-2025", "indy-1", None, Mapping(makes=["Toyota"]))
+    by_class, overall = drafts(GR_BY_CLASS.read_bytes(), race), drafts(GR_OVERALL.read_bytes(), race)
+    assert [d.digest for d in by_class] == [d.digest for d in overall]
+    entries = overall[0].payload["entries"]
+    assert len(entries) == 29 and all((e["manufacturer_id"], e["manufacturer_name"]) == ("toyota", "Toyota") for e in entries)
 
 
 # --- malformed variants: every problem, with its line and column -----------------

@@ -1,5 +1,5 @@
 """The Al Kamel format family beyond the three sample files: the column sets of IMSA, SRO, WEC and
-Formula E files (headers as those series publish them), each cell notation, and the mapping file."""
+Formula E files (headers as those series publish them), each cell notation, the mapping file and makes."""
 
 from __future__ import annotations
 
@@ -199,3 +199,38 @@ def test_quoted_cells_and_class_names_spelt_otherwise():
     race = drafts(text, rules(("gtd_pro", "GTD-Pro class"), ("lmp2", "LMP2")))[0]
     assert [(e["car_number"], e["class_id"], e["team_name"]) for e in race.payload["entries"]] == [
         ("007", "gtd_pro", 'Team "A"'), ("8", "lmp2", "B")]
+
+
+def test_a_manufacturer_column_gives_the_make_before_the_mappings_makes():
+    """No sample file has one (their VEHICLE is the model); a MANUFACTURER column is read as written when present."""
+    text = ("POSITION;NUMBER;CLASS;TEAM;DRIVER_1;VEHICLE;MANUFACTURER;\n"
+            "1;7;GTP;Porsche Penske Motorsport;Felipe NASR;Porsche 963; Porsche ;\n"
+            "2;31;GTP;Whelen Cadillac Racing;Jack AITKEN;Cadillac V-Series.R;;\n"
+            "3;10;GTP;Wayne Taylor Racing;Ricky TAYLOR;Acura ARX-06;;\n")
+    mapping = Mapping(makes=["Cadillac", "PORSCHE"])
+    entries = drafts(text, rules(("gtp", "GTP")), mapping)[0].payload["entries"]
+    assert [(e.get("manufacturer_id"), e.get("manufacturer_name")) for e in entries] == [
+        ("porsche", "Porsche"),  # the column (stripped), not the mapping's "PORSCHE"
+        ("cadillac", "Cadillac"),  # an empty cell: the mapping's make VEHICLE begins with
+        (None, None)]  # neither: no make, the fields are left out
+    bad = text.replace(" Porsche ;", "Порше;")
+    assert problems(bad, rules(("gtp", "GTP")), mapping) == [
+        "f.csv: line 2: MANUFACTURER: cannot make an id from 'Порше' (it needs Latin letters or digits)"]
+
+
+@pytest.mark.parametrize(("vehicle", "make"), [
+    ("Aston Martin Vantage AMR", "Aston Martin"), ("ASTON  MARTIN Vantage", "Aston Martin"), ("Aston Vantage", "Aston"),
+    ("Mercedes-AMG GT3", "Mercedes-AMG"), ("Mercedes EQ Silver Arrow", "Mercedes"), ("BMW", "BMW"), ("BMWX 1", None),
+    ("Oreca 07 - Gibson", None), ("", None)])
+def test_the_make_a_vehicle_begins_with_as_a_whole_word_the_longest(vehicle, make):
+    assert Mapping(makes=["Aston", "Aston Martin", "Mercedes", "Mercedes-AMG", "BMW"]).make_for(vehicle) == make
+
+
+def test_makes_in_the_mapping_file_need_an_id(tmp_path: Path):
+    path = tmp_path / "mapping.yaml"
+    path.write_text("makes: [Porsche, '  Aston   Martin ', Лада]\n")
+    with pytest.raises(MappingFileError) as caught:
+        load_mapping(path)
+    assert caught.value.problems == ["makes: cannot make an id from 'Лада': write it in Latin letters or digits"]
+    path.write_text("makes: [Porsche, '  Aston   Martin ']\n")
+    assert load_mapping(path).makes == ["Porsche", "Aston Martin"]
