@@ -88,18 +88,20 @@ def race_entries(table: TableDef, classes: tuple[str, ...], by_class: dict[str, 
 
 
 def _driver_entries(scores: Iterable[RaceScore], only: list[str] | None) -> list[Entry]:
-    credited: dict[str, tuple[str, list[RaceScore]]] = {}
+    entries: list[Entry] = []
+    seen: dict[str, int] = {}  # driver id -> index of their entry
     for s in scores:
         for i, (driver_id, name) in enumerate(s.drivers):
             if only is not None and driver_id not in only:
                 continue
-            cars = credited.setdefault(driver_id, (name, []))[1]  # the first name given is the one kept
-            if not cars or cars[-1].car_number != s.car_number:  # a driver named twice in one crew is credited once
-                cars.append(s if s.credits is None else _driver_share(s, s.credits[i]))
-    entries = []
-    for driver_id, (name, cars) in credited.items():
-        s = cars[0] if len(cars) == 1 else _several_cars(cars)
-        entries.append((driver_id, name, s.class_id, s))
+            mine = s if s.credits is None else _driver_share(s, s.credits[i])
+            at = seen.get(driver_id)
+            if at is None:
+                seen[driver_id] = len(entries)
+                entries.append((driver_id, name, s.class_id, mine))
+            elif entries[at][3].car_number != s.car_number:  # a driver named twice in one crew is credited once
+                first = entries[at]  # the first name given is the one kept
+                entries[at] = (driver_id, first[1], first[2], _several_cars([first[3], mine]))
     return entries
 
 

@@ -106,11 +106,14 @@ class Season:
         if not self.pools:
             c.settle()
             return c.points if c.out_from is not None else c.points + self.still_to_win
-        dropped, lost = [], []
-        for pool in self.pools:
-            now, best_case = pool.drops(c)
-            dropped += now
-            lost += best_case
+        if len(self.pools) == 1:
+            dropped, lost = self.pools[0].drops(c)
+        else:
+            dropped, lost = [], []
+            for pool in self.pools:
+                now, best_case = pool.drops(c)
+                dropped += now
+                lost += best_case
         c.dropped = frozenset(dropped)
         c.settle()
         if c.out_from is not None:
@@ -123,4 +126,5 @@ class Season:
         return self._future_best([race_id for pool in self.pools for race_id in pool.newcomer_lost()])
 
     def _future_best(self, lost: list[str]) -> float:
-        return self.still_to_win - sum(self.future_score.get(race_id, 0.0) for race_id in lost)
+        score = self.future_score
+        return self.still_to_win - sum([score[race_id] for race_id in lost if race_id in score])

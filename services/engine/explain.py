@@ -24,47 +24,44 @@ class Ranked(NamedTuple):
 
 def why(ranked: list[Ranked], ranking: Ranking, races: Sequence[str] = ()) -> list[Ranked]:
     """`ranked` with the tiebreak of every competitor that is level on points with a neighbour."""
-    out = []
-    for i, r in enumerate(ranked):
-        above = ranked[i - 1] if i and ranked[i - 1].key[1] == r.key[1] else None
-        below = ranked[i + 1] if i + 1 < len(ranked) and ranked[i + 1].key[1] == r.key[1] else None
-        if above is not None:
-            r = r._replace(tiebreak=_reason(r, above, False, ranking, races))
-        elif below is not None:
-            r = r._replace(tiebreak=_reason(r, below, True, ranking, races))
-        out.append(r)
+    out = ranked[:]
+    for i in range(len(ranked) - 1):  # each pair of neighbours on the same points
+        r, below = ranked[i], ranked[i + 1]
+        if r.key[1] == below.key[1]:
+            if out[i].tiebreak is None:  # the first of its group: compared with the one below
+                out[i] = Ranked(r.position, r.shared, r.competitor, r.key, _reason(r, below, True, ranking, races))
+            out[i + 1] = Ranked(below.position, below.shared, below.competitor, below.key,
+                                _reason(below, r, False, ranking, races))
     return out
 
 
 def _reason(me: Ranked, other: Ranked, ahead: bool, ranking: Ranking, races: Sequence[str]) -> dict:
-    first, second = (me, other) if ahead else (other, me)
-    differ = next((j for j, (a, b) in enumerate(zip(first.key, second.key, strict=True)) if a != b), None)
-    name = _label(other.competitor)
-    side = "ahead of" if ahead else "behind"
+    a, b = (me.key, other.key) if ahead else (other.key, me.key)  # the one ranked first, then the other
+    differ = 0 if a[0] != b[0] else 2 if a[2] != b[2] else next((j for j in range(3, len(a)) if a[j] != b[j]), None)
+    c = other.competitor
+    name = f"{c.name} (#{c.car_number})" if c.car_number else c.name
     if differ is None:
         rule = "shared" if ranking.tie == "share" else "name"
         how = "position shared" if rule == "shared" else "ordered by name"
         text = f"level with {name} on {'points, countback and fallbacks' if ranking.fallback else 'points and countback'}: {how}"
     elif differ == 0:
-        rule, text = "disqualified", f"{side} {name}: disqualified from the championship ranks last"
+        rule, text = "disqualified", f"{'ahead of' if ahead else 'behind'} {name}: disqualified from the championship ranks last"
     elif differ == 2:
-        rule, text = "countback", f"{side} {name} on countback, {_countback(first.key[2], second.key[2], ahead)}"
+        rule, text = "countback", f"{'ahead of' if ahead else 'behind'} {name} on countback, {_countback(a[2], b[2], ahead)}"
     else:
         rule = ranking.fallback[differ - 3]
-        figures = _fallback(rule, me.competitor, other.competitor, first.key[differ], second.key[differ], ahead, races)
-        text = f"{side} {name} on {figures}"
-    return {"rule": rule, "versus": other.competitor.id, "ahead": ahead, "text": text}
-
-
-def _label(c: Competitor) -> str:
-    return f"{c.name} (#{c.car_number})" if c.car_number else c.name
+        figures = _fallback(rule, me.competitor, c, a[differ], b[differ], ahead, races)
+        text = f"{'ahead of' if ahead else 'behind'} {name} on {figures}"
+    return {"rule": rule, "versus": c.id, "ahead": ahead, "text": text}
 
 
 def _countback(better: tuple, worse: tuple, ahead: bool) -> str:
     """'more wins: 3 to 2' (seen from the one ahead) or 'fewer 2nd places: 1 to 2' (from the one behind)."""
     # Both keys end with infinity, so they differ at an index both have: the better one's place there is the decider.
-    i = next(i for i, (a, b) in enumerate(zip(better, worse, strict=False)) if a != b)
-    place = min(better[i], worse[i])
+    i = 0
+    while better[i] == worse[i]:
+        i += 1
+    place = better[i]
     n_better, n_worse = better.count(place), worse.count(place)
     what = "wins" if place == 1 else f"{_ordinal(int(place))} places"
     return f"more {what}: {n_better} to {n_worse}" if ahead else f"fewer {what}: {n_worse} to {n_better}"

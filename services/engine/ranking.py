@@ -60,13 +60,14 @@ def rank(people: list[Competitor], ranking: Ranking, depth: Depth | None = None,
     a position when the rules say so, else the name (then the id) decides, which is deterministic.
     `races` are the table's races in running order (for the `latest_result` fallback)."""
     level = Counter(c.points for c in people)  # tie-breakers only matter, and are only computed, on a tie
+    fallbacks = ranking.fallback
 
     def key(c: Competitor) -> tuple:
         # A competitor disqualified from the championship keeps their points but ranks below everyone else.
         if level[c.points] == 1:
             return (c.disqualified, -c.points)
-        return (c.disqualified, -c.points, countback_key(c, ranking, depth),
-                *(fallback_key(c, f, races) for f in ranking.fallback))
+        tied = (c.disqualified, -c.points, countback_key(c, ranking, depth))
+        return tied + tuple(fallback_key(c, f, races) for f in fallbacks) if fallbacks else tied
 
     keyed = sorted(((key(c), c) for c in people), key=lambda kc: (kc[0], kc[1].name, kc[1].id))
     share = ranking.tie == "share"

@@ -53,6 +53,8 @@ def num(x: float) -> int | float:
     """Points as JSON shows them: 25 rather than 25.0, fractions to 1/1000."""
     if type(x) is int:
         return x
+    if x.is_integer():  # most points are whole: no rounding needed
+        return int(x)
     x = round(x, 3)
     return int(x) if x.is_integer() else x
 
@@ -114,7 +116,7 @@ def _score_class(rules, race, class_id, cars, class_positions, factor, awards, p
         first = place[0] if place else None
         points = round(_shared_points(table, place) * factor, 3) if place and table else 0.0
         has_pole, has_fastest_lap = pole == number, number in fastest_lap
-        earned = []
+        bonus, earned = 0.0, [] if car.co_drivers else None  # a shared car's crew splits its bonuses by kind
         if bonuses and (guests_score or not car.guest):
             for kind, value, top_n in bonuses:
                 won = (
@@ -122,11 +124,13 @@ def _score_class(rules, race, class_id, cars, class_positions, factor, awards, p
                     else laps_led > 0 if kind == "laps_led" else 0 < laps_led == most_led
                 )
                 if won and (top_n is None or (first and first <= top_n)):
-                    earned.append((kind, value if kind != "fastest_lap" or lap_share == 1 else round(value / lap_share, 3)))
-        bonus = sum(value for _, value in earned)
+                    value = value if kind != "fastest_lap" or lap_share == 1 else round(value / lap_share, 3)
+                    bonus += value
+                    if earned is not None:
+                        earned.append((kind, value))
         drivers = ((car.driver_id, car.driver_name),)
         credits = None
-        if car.co_drivers:
+        if earned is not None:
             drivers += tuple((d.driver_id, d.name) for d in car.co_drivers)
             named = {"pole": pole_award.driver_id if has_pole else None, "fastest_lap": fastest_lap.get(number)}
             credits = crew_credits(rules.shared_drives, min_minutes, car, points, earned, named)
