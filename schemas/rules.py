@@ -71,7 +71,18 @@ class Bonus(_Strict):
 
 class ShortRace(_Strict):
     below_distance_pct: float = Field(gt=0, le=100, description="Applies when less than this % of the distance was completed.")
-    factor: Factor = Field(description="Points multiplier for such a race, e.g. 0.5.")
+    factor: Factor | None = Field(None, description="Points multiplier for such a race, e.g. 0.5.")
+    points: list[Points] | None = Field(
+        None, min_length=1, max_length=500,
+        description="Instead of a factor, the points for places 1, 2, 3, ... in such a race (F1 from 2022: 6-4-3-2-1 "
+        "below 25% of the distance), for every class and table.")
+    session_types: SessionList | None = Field(None, description="Session types it applies to; null means all.")
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> ShortRace:
+        if (self.factor is None) == (self.points is None):
+            raise ValueError("give exactly one of factor or points")
+        return self
 
 
 class Eligibility(_Strict):

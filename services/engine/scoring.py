@@ -7,7 +7,7 @@ from itertools import groupby
 from typing import NamedTuple
 
 from schemas.events import ClassAward, ClassifiedCar, RaceClassification
-from schemas.rules import PointsTable, Rules
+from schemas.rules import PointsTable, Rules, ShortRace
 from services.engine.crews import Credit, crew_credits
 
 
@@ -65,10 +65,17 @@ def race_factor(rules: Rules, race: RaceClassification) -> float:
         return race.points_factor
     at = rules.schedule.get(race.race_id)
     factor = at.race.factor if at else 1.0
-    for short in sorted(rules.short_race, key=lambda s: s.below_distance_pct):
-        if race.distance_pct < short.below_distance_pct:
-            return factor * short.factor
-    return factor
+    short = short_race(rules, race)
+    return factor * short.factor if short is not None and short.factor is not None else factor
+
+
+def short_race(rules: Rules, race: RaceClassification) -> ShortRace | None:
+    """The short-race rule for `race` (the lowest threshold it is under), unless the stewards set its factor."""
+    if race.points_factor is not None:
+        return None
+    return min((s for s in rules.short_race if race.distance_pct < s.below_distance_pct
+                and (s.session_types is None or race.session_type in s.session_types)),
+               key=lambda s: s.below_distance_pct, default=None)
 
 
 def score_race(
@@ -79,6 +86,9 @@ def score_race(
     are the points tables to use instead of the rules' (a table's own); with `table_id`, only the
     bonuses that count in that table are paid."""
     factor = race_factor(rules, race)
+    short = short_race(rules, race)
+    if short is not None and short.points is not None:  # its own points for every class and table
+        points = [PointsTable(session_type=race.session_type, points=short.points)]
     class_positions = race.class_positions()
     by_class: dict[str, list[ClassifiedCar]] = {}
     for car in race.entries:
