@@ -10,8 +10,9 @@ from typing import NamedTuple
 
 from schemas.events import Adjustment, RaceClassification
 from schemas.rules import RaceDef, Rules, TableDef
-from services.engine.competitors import Competitor, accumulate, race_entries
+from services.engine.competitors import Competitor, accumulate
 from services.engine.drops import RaceToRun
+from services.engine.entries import race_entries
 from services.engine.memory import Memory
 from services.engine.scoring import RaceScore
 from services.engine.tables import Counted

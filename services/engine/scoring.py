@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from itertools import groupby
 from typing import NamedTuple
 
 from schemas.events import ClassAward, ClassifiedCar, RaceClassification
 from schemas.rules import PointsTable, Rules, ShortRace
 from services.engine.crews import Credit, crew_credits
+from services.engine.places import place_points, points_places
 
 
 class RaceScore(NamedTuple):
@@ -102,7 +102,7 @@ def score_race(
 
 
 def _score_class(rules, race, class_id, cars, class_positions, factor, awards, points, table_id) -> list[RaceScore]:
-    places = _points_places(rules, cars, class_positions)
+    places = points_places(rules, cars, class_positions)
     table = rules.points_table(race.session_type, class_id, points)
     bonuses = [
         (b.kind, b.points, b.top_n) for b in rules.bonuses
@@ -124,7 +124,7 @@ def _score_class(rules, race, class_id, cars, class_positions, factor, awards, p
         number, laps_led = car.car_number, car.laps_led
         place = places.get(number)
         first = place[0] if place else None
-        points = round(_shared_points(table, place) * factor, 3) if place and table else 0.0
+        points = round(place_points(table, place) * factor, 3) if place and table else 0.0
         has_pole, has_fastest_lap = pole == number, number in fastest_lap
         bonus, earned = 0.0, [] if car.co_drivers else None  # a shared car's crew splits its bonuses by kind
         if bonuses and (guests_score or not car.guest):
@@ -155,41 +155,3 @@ def _score_class(rules, race, class_id, cars, class_positions, factor, awards, p
             )
         )
     return scores
-
-
-def _points_places(
-    rules: Rules, cars: list[ClassifiedCar], class_positions: Mapping[str, int]
-) -> dict[str, tuple[int, int]]:
-    """Car number -> (first points place, cars sharing it) for the cars that score.
-
-    Cars that cannot score (guests, wrong status, too short a distance) are skipped, so those
-    behind them move up; a dead heat of k cars covers k places. A disqualified car's place is
-    skipped too, or, when the rules leave it vacant, kept empty: those behind keep theirs.
-    """
-    rule = rules.eligibility
-    leader_laps = max(c.laps for c in cars)
-    vacant = rule.disqualified_place == "vacant"
-    taking = [
-        c
-        for c in cars
-        if (c.status in rule.scoring_statuses or (vacant and c.status == "dsq"))
-        and (rule.guests_score or not c.guest)
-        and (rule.min_distance_pct is None or c.laps * 100 >= rule.min_distance_pct * leader_laps or c.status == "dsq")
-    ]
-    places: dict[str, tuple[int, int]] = {}
-    place = 1
-    for _, group in groupby(taking, key=lambda c: class_positions[c.car_number]):
-        tied = list(group)
-        for car in tied:
-            if car.status in rule.scoring_statuses:
-                places[car.car_number] = (place, len(tied))
-        place += len(tied)
-    return places
-
-
-def _shared_points(table, place: tuple[int, int]) -> float:
-    first, shared = place
-    if shared == 1:
-        return table.points[first - 1] if first <= len(table.points) else table.floor
-    values = [table.points[p - 1] if p <= len(table.points) else table.floor for p in range(first, first + shared)]
-    return sum(values) / shared

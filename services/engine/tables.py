@@ -8,8 +8,9 @@ from typing import NamedTuple
 
 from schemas.events import Adjustment
 from schemas.rules import Rules, TableDef
-from services.engine.competitors import Competitor, Entry, apply_adjustments
+from services.engine.competitors import Competitor, apply_adjustments
 from services.engine.drops import RaceToRun, Season
+from services.engine.entries import Entry
 from services.engine.ranking import paid_through, rank
 from services.engine.scoring import num
 
