@@ -162,6 +162,10 @@ class TableDef(_Strict):
         "best",
         description="Teams: countback reads each race's best counted car's place, or every counted car's (F1 constructors).",
     )
+    places: Literal["cars", "counted_cars"] = Field(
+        "cars", description="Teams and manufacturers: a counted car scores the points of its place among every car "
+        "(F1 constructors), or places are counted among the cars the table counts, so the best make scores the "
+        "winner's points whatever its car's place (IMSA manufacturers).")
     apply_drops: bool = Field(True, description="Apply the drop rules to this table.")
     points: list[PointsTable] | None = Field(
         None, min_length=1, max_length=100,
@@ -286,7 +290,9 @@ class Rules(_Strict):
                     raise ValueError(f"bonuses.{i}.tables: unknown table {t!r} (known: {', '.join(table_ids)})")
         for i, table in enumerate(self.tables):
             if table.kind == "drivers" and table.countback_cars != "best":
-                raise ValueError(f"tables.{i}.countback_cars: only a team table counts its cars")
+                raise ValueError(f"tables.{i}.countback_cars: only a team or manufacturer table counts its cars")
+            if table.kind == "drivers" and table.places != "cars":
+                raise ValueError(f"tables.{i}.places: only a team or manufacturer table counts places among its cars")
         for c in self.branding.classes if self.branding else ():
             if c not in known:
                 raise ValueError(f"branding.classes: unknown class {c!r} (known: {', '.join(class_ids)})")
@@ -313,9 +319,10 @@ class Rules(_Strict):
 
     @cached_property
     def own_scoring(self) -> tuple[TableDef, ...]:
-        """The tables that score races their own way: with their own points tables, or without a
-        bonus that is scoped to other tables."""
-        return tuple(t for t in self.tables if t.points is not None or not all(b.counts_in(t.id) for b in self.bonuses))
+        """The tables that score races their own way: with their own points tables, places among
+        their counted cars, or without a bonus that is scoped to other tables."""
+        return tuple(t for t in self.tables if t.points is not None or t.places == "counted_cars"
+                     or not all(b.counts_in(t.id) for b in self.bonuses))
 
     def points_table(self, session_type: str, class_id: str, tables: list[PointsTable] | None = None) -> PointsTable | None:
         """The table naming this class for the session type, else the one for every class; among

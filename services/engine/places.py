@@ -3,11 +3,12 @@ disqualified cars and dead heats, and what a place pays."""
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Mapping
 from itertools import groupby
 
-from schemas.events import ClassifiedCar
-from schemas.rules import Rules
+from schemas.events import ClassifiedCar, RaceClassification
+from schemas.rules import Rules, TableDef
 
 
 def points_places(
@@ -46,3 +47,19 @@ def place_points(table, place: tuple[int, int]) -> float:
         return table.points[first - 1] if first <= len(table.points) else table.floor
     values = [table.points[p - 1] if p <= len(table.points) else table.floor for p in range(first, first + shared)]
     return sum(values) / shared
+
+
+def among_counted_cars(race: RaceClassification, table: TableDef) -> RaceClassification:
+    """`race` with only the cars a team or manufacturer table counts: the best `cars_per_race` of each
+    team or make in each class (guests and cars without a make left out), each keeping its class
+    position. Scored so, places are counted among them: the best make takes the winner's points."""
+    positions = race.class_positions()
+    kept: list[ClassifiedCar] = []
+    taken: Counter[tuple[str, str]] = Counter()
+    for car in sorted(race.entries, key=lambda c: (positions[c.car_number], c.position)):
+        group = car.team_id if table.kind == "teams" else car.manufacturer_id
+        if car.guest or group is None or (table.cars_per_race is not None and taken[car.class_id, group] >= table.cars_per_race):
+            continue
+        taken[car.class_id, group] += 1
+        kept.append(car.model_copy(update={"class_position": positions[car.car_number]}))
+    return race.model_copy(update={"entries": kept})

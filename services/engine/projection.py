@@ -5,11 +5,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from schemas.events import Adjustment, Event, RaceClassification
-from schemas.rules import PointsTable, Rules, TableDef
+from schemas.rules import Rules, TableDef
 from services.engine.counting import HeldRace, competitors_after, counted_races, counts, table_calendar
 from services.engine.drops import RaceToRun
 from services.engine.facts import rules_of
 from services.engine.memory import Memory
+from services.engine.places import among_counted_cars
 from services.engine.scoring import RaceScore, score_race
 from services.engine.tables import build_table
 
@@ -60,10 +61,10 @@ def _held_races(rules: Rules, facts: Mapping[str, Event], memory: Memory) -> lis
         inputs = (facts["rules"], event, *given)
         scores = memory.recall("race", race.race_id, inputs,
                                lambda race=race, given=given: _scored_by_class(rules, race, given))
-        # A table with its own points tables, or left out of a bonus, scores the race again its own way.
+        # A table with its own points tables or places, or left out of a bonus, scores the race again its own way.
         own = {
             t.id: memory.recall("race", (race.race_id, t.id), inputs,
-                                lambda race=race, given=given, t=t: _scored_by_class(rules, race, given, t.points, t.id))
+                                lambda race=race, given=given, t=t: _scored_by_class(rules, race, given, t))
             for t in rules.own_scoring
         }
         at = calendar.get(race.race_id)
@@ -72,10 +73,13 @@ def _held_races(rules: Rules, facts: Mapping[str, Event], memory: Memory) -> lis
 
 
 def _scored_by_class(rules: Rules, race: RaceClassification, awards: list[Event],
-                     points: list[PointsTable] | None = None, table_id: str | None = None) -> dict[str, list[RaceScore]]:
+                     table: TableDef | None = None) -> dict[str, list[RaceScore]]:
     poles = {e.payload.class_id: e.payload for e in awards if e.type == "pole.awarded"}
     fastest = {e.payload.class_id: e.payload for e in awards if e.type == "fastest_lap.set"}
+    if table is not None and table.places == "counted_cars":
+        race = among_counted_cars(race, table)
     by_class: dict[str, list[RaceScore]] = {}
+    points, table_id = (table.points, table.id) if table is not None else (None, None)
     for score in score_race(rules, race, poles, fastest, points, table_id):
         if not score.guest:  # guests are in no table
             by_class.setdefault(score.class_id, []).append(score)

@@ -251,7 +251,9 @@ def test_countback_cars_is_best_or_all_and_only_for_team_tables():
     (line,) = rules_problems(small_rules(tables=[teams]))
     assert line.endswith("rules.tables.0.countback_cars: Input should be 'best' or 'all'")
     (line,) = rules_problems(small_rules(tables=[{"id": "d", "name": "D", "countback_cars": "all"}]))
-    assert line.endswith("rules: tables.0.countback_cars: only a team table counts its cars")
+    assert line.endswith("rules: tables.0.countback_cars: only a team or manufacturer table counts its cars")
+    (line,) = rules_problems(small_rules(tables=[{"id": "d", "name": "D", "places": "counted_cars"}]))
+    assert line.endswith("rules: tables.0.places: only a team or manufacturer table counts places among its cars")
 
 
 def test_a_bonus_names_only_tables_of_the_rules():

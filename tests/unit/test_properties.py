@@ -60,7 +60,8 @@ def options(draw):
     """The rules' options: who the drivers' tables list, how deep countback goes and what breaks a tie
     after it, the team table's own points tables and countback over its best car or all, whether the
     fastest-lap bonus counts in the drivers' table only, drops over the season or its parts (or
-    drivers only), where a disqualified car's place goes, and how a shared car scores its drivers."""
+    drivers only), whose places the makes' table pays, where a disqualified car's place goes, and
+    how a shared car scores its drivers."""
     team_points = [None, [{"points": [8, 5, 3]}], [{"points": [8, 5, 3]}, {"classes": ["am"], "points": [4], "floor": 1}]]
     parts = [{"first_round": 1, "last_round": 2, "best_of": 1}, {"first_round": 3, "last_round": 4, "drop_worst": 1}]
     drops = [RULES["drops"], [{"parts": parts, "protected_races": ["r4"]}], [{"best_of": 2, "tables": ["drivers"]}]]
@@ -72,6 +73,7 @@ def options(draw):
             "countback_cars": draw(st.sampled_from(["best", "all"])),
             "lap_tables": draw(st.sampled_from([None, ["drivers"]])),
             "drops": draw(st.sampled_from(drops)),
+            "make_places": draw(st.sampled_from(["cars", "counted_cars"])),
             "eligibility": {"disqualified_place": draw(st.sampled_from(["reallocated", "vacant"]))},
             "shared_drives": {"points": draw(st.sampled_from(["full", "split", "none"])),
                               "min_drive_minutes": draw(st.sampled_from([None, MIN_DRIVE_MINUTES]))}}
@@ -82,7 +84,8 @@ def with_options(rules: dict, chosen: dict) -> dict:
     teams = {**rules["tables"][1], "points": chosen["team_points"], "countback_cars": chosen["countback_cars"]}
     bonuses = [{**b, "tables": chosen["lap_tables"]} if b["kind"] == "fastest_lap" else b for b in rules["bonuses"]]
     drops = chosen["drops"] if rules["drops"] else []
-    return {**rules, "tables": [drivers, teams, rules["tables"][2]], "bonuses": bonuses, "ranking": chosen["ranking"],
+    makes = {**rules["tables"][2], "places": chosen["make_places"]}
+    return {**rules, "tables": [drivers, teams, makes], "bonuses": bonuses, "ranking": chosen["ranking"],
             "drops": drops, "eligibility": chosen["eligibility"], "shared_drives": chosen["shared_drives"]}
 
 
