@@ -24,7 +24,8 @@ from pydantic import (
 )
 
 from schemas import examples
-from schemas.rules import Name, Rules, SessionType, Slug, Status, Track
+from schemas.rules import Rules
+from schemas.values import Name, SessionType, Slug, Status, Track
 
 # Refused before parsing: the largest real classification (a 24-hour race, ~150 cars) is ~100 KB.
 MAX_EVENT_BYTES = 512 * 1024

@@ -19,7 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from schemas import examples
 from schemas.events import Envelope
-from schemas.rules import Status
+from schemas.values import Status
 
 Points = int | float
 

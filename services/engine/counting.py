@@ -9,7 +9,9 @@ from __future__ import annotations
 from typing import NamedTuple
 
 from schemas.events import Adjustment, RaceClassification
-from schemas.rules import RaceDef, Rules, TableDef
+from schemas.rules import Rules
+from schemas.scoring_rules import RaceDef
+from schemas.table_rules import TableDef
 from services.engine.competitors import Competitor, accumulate
 from services.engine.drops import RaceToRun
 from services.engine.entries import race_entries

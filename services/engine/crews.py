@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 from schemas.events import ClassifiedCar
-from schemas.rules import SharedDrives
+from schemas.scoring_rules import SharedDrives
 
 Credit = tuple[float, float] | None  # (position points, bonus) one driver scores; None: drove too little to score
 

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from operator import itemgetter
 
-from schemas.rules import DropRule, SeasonPart
+from schemas.scoring_rules import DropRule, SeasonPart
 from services.engine.competitors import Competitor
 
 Score = tuple[float, str]  # (total, race_id) of a droppable result, listed in running order

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from schemas.rules import TableDef
+from schemas.table_rules import TableDef
 from services.engine.scoring import RaceScore, result_summary
 
 Entry = tuple[str, str, str, RaceScore]  # (competitor id, name, class id, what they scored)

@@ -10,7 +10,7 @@ import math
 from collections.abc import Sequence
 from typing import NamedTuple
 
-from schemas.rules import Ranking
+from schemas.table_rules import Ranking
 from services.engine.competitors import Competitor
 
 

@@ -8,7 +8,8 @@ from collections.abc import Mapping
 from itertools import groupby
 
 from schemas.events import ClassifiedCar, RaceClassification
-from schemas.rules import Rules, TableDef
+from schemas.rules import Rules
+from schemas.table_rules import TableDef
 
 
 def points_places(

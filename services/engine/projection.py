@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from schemas.events import Adjustment, Event, RaceClassification
-from schemas.rules import Rules, TableDef
+from schemas.rules import Rules
+from schemas.table_rules import TableDef
 from services.engine.counting import HeldRace, competitors_after, counted_races, counts, table_calendar
 from services.engine.drops import RaceToRun
 from services.engine.facts import rules_of

@@ -6,7 +6,8 @@ import math
 from collections import Counter
 from collections.abc import Callable, Sequence
 
-from schemas.rules import PointsTable, Ranking
+from schemas.scoring_rules import PointsTable
+from schemas.table_rules import Ranking
 from services.engine.competitors import Competitor
 from services.engine.explain import Ranked, why
 

@@ -6,7 +6,8 @@ from collections.abc import Mapping
 from typing import NamedTuple
 
 from schemas.events import ClassAward, ClassifiedCar, RaceClassification
-from schemas.rules import PointsTable, Rules, ShortRace
+from schemas.rules import Rules
+from schemas.scoring_rules import PointsTable, ShortRace
 from services.engine.crews import Credit, crew_credits
 from services.engine.places import place_points, points_places
 

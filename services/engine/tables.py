@@ -7,7 +7,8 @@ from functools import cache
 from typing import NamedTuple
 
 from schemas.events import Adjustment
-from schemas.rules import Rules, TableDef
+from schemas.rules import Rules
+from schemas.table_rules import TableDef
 from services.engine.competitors import Competitor, apply_adjustments
 from services.engine.drops import RaceToRun, Season
 from services.engine.entries import Entry

@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 
-from schemas.rules import Status
+from schemas.values import Status
 from services.importers import cells
 from services.importers.cells import CellError, Gap
 from services.importers.columns import Columns, columns

@@ -11,7 +11,7 @@ import unicodedata
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
-from schemas.rules import Status
+from schemas.values import Status
 
 
 class CellError(ValueError):

@@ -16,7 +16,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, StrictStr, ValidationError, field_validator
 
 from schemas.loading import describe
-from schemas.rules import Name, Slug
+from schemas.values import Name, Slug
 from services.importers.cells import key, slug
 
 

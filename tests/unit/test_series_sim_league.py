@@ -4,7 +4,7 @@ orders a tie by name. Totals worked out by hand in the comments.
 Points by place: 20, 15, 12, 10, 8, 6, ...
 """
 
-from schemas.rules import Ranking
+from schemas.table_rules import Ranking
 from services.engine import standings
 from tests.builders import car, classified, facts_of, points, registered, rules_file
 
