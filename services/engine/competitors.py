@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
-from schemas.events import Adjustment
+from schemas.payloads import Adjustment
 from services.engine.entries import Entry, withheld
 from services.engine.scoring import RaceScore
 

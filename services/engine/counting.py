@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-from schemas.events import Adjustment, RaceClassification
+from schemas.payloads import Adjustment, RaceClassification
 from schemas.rules import Rules
 from schemas.scoring_rules import RaceDef
 from schemas.table_rules import TableDef

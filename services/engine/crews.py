@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from schemas.events import ClassifiedCar
+from schemas.payloads import ClassifiedCar
 from schemas.scoring_rules import SharedDrives
 
 Credit = tuple[float, float] | None  # (position points, bonus) one driver scores; None: drove too little to score

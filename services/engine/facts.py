@@ -10,15 +10,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
-from schemas.events import (
-    ChampionshipRegistered,
-    ClassAward,
-    Event,
-    RaceClassified,
-    StandingsAdjusted,
-    fact_key,
-    supersedes,
-)
+from schemas.events import ChampionshipRegistered, Event, RaceClassified, StandingsAdjusted, fact_key, supersedes
+from schemas.payloads import ClassAward
 from schemas.rules import Rules
 from services.engine.errors import RuleViolation
 

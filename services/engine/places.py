@@ -7,7 +7,7 @@ from collections import Counter
 from collections.abc import Mapping
 from itertools import groupby
 
-from schemas.events import ClassifiedCar, RaceClassification
+from schemas.payloads import ClassifiedCar, RaceClassification
 from schemas.rules import Rules
 from schemas.table_rules import TableDef
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from schemas.events import Adjustment, Event, RaceClassification
+from schemas.events import Event
+from schemas.payloads import Adjustment, RaceClassification
 from schemas.rules import Rules
 from schemas.table_rules import TableDef
 from services.engine.counting import HeldRace, competitors_after, counted_races, counts, table_calendar

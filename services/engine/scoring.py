@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import NamedTuple
 
-from schemas.events import ClassAward, ClassifiedCar, RaceClassification
+from schemas.payloads import ClassAward, ClassifiedCar, RaceClassification
 from schemas.rules import Rules
 from schemas.scoring_rules import PointsTable, ShortRace
 from services.engine.crews import Credit, crew_credits

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from functools import cache
 from typing import NamedTuple
 
-from schemas.events import Adjustment
+from schemas.payloads import Adjustment
 from schemas.rules import Rules
 from schemas.table_rules import TableDef
 from services.engine.competitors import Competitor, apply_adjustments
