@@ -24,10 +24,11 @@ from services.importers.revisions import Published, Settled, digest_of
 from services.importers.watch import Folder
 from services.runtime import keys, read_model
 from services.runtime.accepted import Accepted
-from services.runtime.admission import contract, judge, problems
+from services.runtime.admission import judge
 from services.runtime.progress import while_projecting
 from services.runtime.redis import connect, entry_json
 from services.runtime.settings import Settings
+from services.runtime.verdicts import contract, problems
 
 
 @dataclass(frozen=True)

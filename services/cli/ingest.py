@@ -20,9 +20,10 @@ import typer
 from rich.markup import escape
 
 from services.cli.common import Json, RedisUrl, console, errors, fail, invalid, load_settings, redis_url, run
-from services.runtime.admission import Verdict, contract, judge, problems
+from services.runtime.admission import judge
 from services.runtime.redis import connect, entry
 from services.runtime.settings import Settings
+from services.runtime.verdicts import Verdict, contract, problems
 
 CHUNK = 500
 

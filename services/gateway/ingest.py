@@ -34,10 +34,11 @@ from pydantic import BaseModel, Field, TypeAdapter
 from redis.exceptions import RedisError
 
 from schemas.events import MAX_EVENT_BYTES, Event
-from services.runtime.admission import admit, problems
+from services.runtime.admission import admit
 from services.runtime.redis import entry
 from services.runtime.settings import Settings
 from services.runtime.tokens import Tokens
+from services.runtime.verdicts import problems
 
 log = structlog.get_logger("standings.gateway.ingest")
 router = APIRouter(tags=["ingest"])
