@@ -1,9 +1,10 @@
 """The standings page and a driver's season page in headless Chromium, fed by the real pipeline
 (projector and gateway as processes on the test Redis): the chart's legend and the table rows have
-the lines' colours, hovering one highlights that driver's line, a row level on points says why it
-ranks there (a producer's hostile name in it shown as text), nothing overflows a 360-px phone,
-each name leads to the driver's season page, the home page says how far the season is, and the
-console reports nothing the Content-Security-Policy refused. Screenshots in ``test-artifacts/``.
+the lines' colours, hovering one highlights that driver's line (still after a live update), a row
+level on points says why it ranks there (a producer's hostile name in it shown as text), nothing
+overflows a 360-px phone, each name leads to the driver's season page, the home page says how far
+the season is, and the console reports nothing the Content-Security-Policy refused. Screenshots in
+``test-artifacts/``.
 """
 
 from __future__ import annotations
@@ -108,11 +109,12 @@ def focused(browser) -> dict:
                 top: svg.querySelector('polyline:last-of-type').dataset.id}""")
 
 
-def test_hovering_a_legend_entry_or_a_row_highlights_the_line(site: str, desktop) -> None:
+def test_hovering_a_legend_entry_or_a_row_highlights_the_line(site: str, redis_url: str, desktop) -> None:
     from selenium.webdriver.common.action_chains import ActionChains
     from selenium.webdriver.common.by import By
 
     open_page(desktop, site)
+
     def hover(element) -> None:
         desktop.execute_script("arguments[0].scrollIntoView({block: 'center'})", element)
         ActionChains(desktop).move_to_element(element).perform()
@@ -128,6 +130,12 @@ def test_hovering_a_legend_entry_or_a_row_highlights_the_line(site: str, desktop
     row = desktop.find_element(By.CSS_SELECTOR, '[data-table="drivers/pro"] tr[data-id="cy-fox"]')
     hover(row)
     wait(lambda: focused(desktop)["on"] == ["cy-fox"], "cy-fox's line highlighted from the table row")
+    # a live update draws the table and the chart again under the pointer (same order): still highlighted
+    r03 = race("r03", 3, ["cy-fox", "ann-lee", "bob-ray", LONG], PROAM)
+    redis.Redis.from_url(redis_url).xadd("standings:events", entry(r03))
+    rounds = "return document.querySelector('#chart polyline[data-id=\"cy-fox\"]').points.numberOfItems"
+    wait(lambda: desktop.execute_script(rounds) == 3, "the chart after round 3")
+    assert focused(desktop)["on"] == ["cy-fox"] and focused(desktop)["top"] == "cy-fox"
     hover(desktop.find_element(By.ID, "heading"))
     wait(lambda: not focused(desktop)["focus"], "no line highlighted once the pointer leaves")
     assert console_errors(desktop) == []

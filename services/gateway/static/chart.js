@@ -22,8 +22,11 @@ function niceStep(raw) {
   return [1, 2, 5, 10].map((m) => m * power).find((s) => s >= raw);
 }
 
+const highlighted = new WeakMap();  // container -> the id emphasised, kept when the chart is drawn again
+
 /* Emphasise one competitor's line (id) or none (null) in the chart inside `container`. */
 function highlight(container, id) {
+  highlighted.set(container, id);
   const root = container.querySelector("svg");
   if (!root) return;
   root.classList.toggle("focus", id !== null);
@@ -37,7 +40,8 @@ function highlight(container, id) {
 
 /* progression: the API's {rounds, series:[{id, name, points:[...]}]}; draws the first `top` series.
    Returns {id: colour} of the competitors drawn. The drawing is sized to the container's width, so
-   its text stays legible on a phone; call again after a resize. */
+   its text stays legible on a phone; call again after a resize. The highlighted line stays so when
+   the chart is drawn again (a live update while the pointer rests on a row or legend entry). */
 function drawProgression(container, progression, top = 10) {
   const W = Math.max(300, Math.round(container.clientWidth || 1000)), H = W < 600 ? 240 : 340;
   const L = 40, R = 12, T = 12, B = 30;
@@ -81,5 +85,6 @@ function drawProgression(container, progression, top = 10) {
     legend.append(item);
   });
   container.replaceChildren(root, legend);
+  highlight(container, highlighted.get(container) ?? null);
   return colors;
 }

@@ -12,7 +12,8 @@ const getJSON = async (url) => {
   return response.json();
 };
 const match = location.pathname.match(/^\/championships\/([^/]+)\/page/);
-const state = { cid: match && decodeURIComponent(match[1]), table: null, classId: null, summary: null, progression: null };
+const state = { cid: match && decodeURIComponent(match[1]), table: null, classId: null, summary: null, progression: null,
+  version: null };
 const enc = encodeURIComponent;
 
 /* "after round 4", "after round 4 · provisional", or "no results yet", from the current tables. */
@@ -57,15 +58,22 @@ function row(t, r) {
   if (r.tiebreak) name.append(el("small", { class: "why", text: r.tiebreak.text }));
   const cells = [r.shared ? `=${r.position}` : r.position, change, r.car_number ?? "", name, r.team_name ?? "",
     fmt(r.points), r.position === 1 ? "" : `-${fmt(r.gap_to_leader)}`, r.wins, r.podiums, r.poles, r.fastest_laps];
-  const tr = el("tr", { class: r.position === 1 ? "leader" : "", "data-id": r.id },
+  return el("tr", { class: r.position === 1 ? "leader" : "", "data-id": r.id },
     ...cells.map((c, i) => (c === name ? name : el("td", { class: COLUMNS[i][1] }, c))));
-  tr.onmouseenter = () => charted(tr) && highlight($("chart"), r.id);
-  tr.onmouseleave = () => charted(tr) && highlight($("chart"), null);
-  return tr;
 }
 
 /* Whether the row's table is the one the chart shows. */
 const charted = (tr) => state.progression && tr.closest("[data-table]").dataset.table === state.progression.table;
+
+/* The line of the charted row under the pointer is highlighted. The handlers are on #tables, which
+   outlives re-renders: a row replaced under the pointer is found again by the next mouseover. */
+function hoverRows() {
+  $("tables").onmouseover = (event) => {
+    const tr = event.target.closest("tr[data-id]");
+    highlight($("chart"), tr && charted(tr) ? tr.dataset.id : null);
+  };
+  $("tables").onmouseleave = () => highlight($("chart"), null);
+}
 
 function renderTable(t) {
   const title = el("h2", { text: `${t.name} · ${t.class_id}` + (t.after_round ? ` · after round ${t.after_round}` : "") });
@@ -108,6 +116,7 @@ async function refresh() {
     state.classId = (body.tables.find((t) => t.rows.length) || body.tables[0] || {}).class_id || null;
   }
   const held = body.tables.filter((t) => t.rows.length);
+  state.version = body.version;
   $("updated").textContent = progressNote(body.tables);
   $("tables").replaceChildren(...(held.length ? held : body.tables).map(renderTable));
   await drawChart();
@@ -115,6 +124,8 @@ async function refresh() {
 
 let pending = null;
 const refreshSoon = () => { clearTimeout(pending); pending = setTimeout(() => refresh().catch(report), 250); };
+/* The feed's snapshot on connecting is usually the version already shown: nothing to draw again. */
+const refreshIfNewer = (version) => version !== state.version && refreshSoon();
 const report = (error) => $("tables").replaceChildren(el("p", { text: String(error.message || error) }));
 let resized = null;
 window.addEventListener("resize", () => {
@@ -130,10 +141,11 @@ async function start() {
   document.title = `${state.summary.name} ${state.summary.season ?? ""} · standings`;
   $("championships").hidden = true;
   tabs();
+  hoverRows();
   await refresh();
   follow(state.cid, {}, {
-    onSnapshot: refreshSoon,
-    onChange: refreshSoon,
+    onSnapshot: (snapshot) => refreshIfNewer(snapshot.version),
+    onChange: (change) => refreshIfNewer(change.payload.version),
     onStatus: (s) => { $("status").className = `status ${s}`; },
   });
 }
