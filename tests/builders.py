@@ -95,3 +95,32 @@ def points(facts: dict, table: str = "drivers/pro", **kw: Any) -> dict[str, int 
     from services.engine import standings
 
     return {row["id"]: row["points"] for row in standings(facts, **kw)[table]["rows"]}
+
+
+# F1 1975: driver -> (car number, entrant, make); the makes rank in the constructors' table (kind manufacturers).
+F1_1975_CARS = {
+    "emerson-fittipaldi": ("1", "marlboro-team-texaco", "McLaren-Ford"),
+    "james-hunt": ("24", "hesketh-racing", "Hesketh-Ford"),
+    "carlos-reutemann": ("7", "martini-racing", "Brabham-Ford"),
+    "carlos-pace": ("8", "martini-racing", "Brabham-Ford"),
+}
+
+
+def f1_1975_season(championship_id: str = "f1-1975") -> list[Event]:
+    """F1 1975's rules and two races of three makes (9-6-4-3-2-1, each make's best car scores).
+
+    Constructors: McLaren-Ford 9 + 6 = 15, Brabham-Ford 4 + 9 = 13, Hesketh-Ford 6 + 3 = 9.
+    Drivers: Fittipaldi 15, Pace 12, Hunt 9, Reutemann 8.
+    """
+    def race(race_id: str, round_: int, *order: str) -> Event:
+        cars = []
+        for position, driver in enumerate(order, start=1):
+            number, team, make = F1_1975_CARS[driver]
+            cars.append(car(number, driver, position, team=team, class_id="f1",
+                            manufacturer_id=make.lower(), manufacturer_name=make))
+        return classified(race_id, round_, cars, championship_id=championship_id)
+
+    fittipaldi, hunt, reutemann, pace = F1_1975_CARS
+    return [registered(rules_file("f1-1975.yaml"), championship_id=championship_id),
+            race("argentina", 1, fittipaldi, hunt, reutemann, pace),
+            race("brazil", 2, pace, fittipaldi, reutemann, hunt)]

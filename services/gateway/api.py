@@ -8,7 +8,7 @@ serving the live feed meanwhile.
 from __future__ import annotations
 
 import asyncio
-from typing import Annotated, Literal
+from typing import Annotated
 
 from anyio import to_thread
 from fastapi import APIRouter, Header, Query, Request
@@ -77,9 +77,8 @@ async def progression(request: Request, cid: str, table: Annotated[str, Query()]
 
 
 @router.get("/championships/{cid}/{kind}/{subject_id}", response_model=models.Season, responses=NotFound, tags=["seasons"])
-async def season(request: Request, cid: str, kind: Literal["drivers", "teams"], subject_id: str,
-                 table: TableQ = None) -> dict:
-    """One driver's or team's season: standings, results per race, points progression by round."""
+async def season(request: Request, cid: str, kind: models.Kind, subject_id: str, table: TableQ = None) -> dict:
+    """One driver's, team's or make's season: standings, results per race, points progression by round."""
     redis = _redis(request)
     await _known(redis, cid)
     tables = (await read_model.snapshot(redis, cid)).tables
@@ -90,7 +89,7 @@ async def season(request: Request, cid: str, kind: Literal["drivers", "teams"], 
 @router.get("/championships/{cid}/branding", response_model=models.Branding, responses=NotFound, tags=["standings"])
 async def branding(request: Request, cid: str) -> dict:
     """Colours, display names, short names and driver codes for graphics: the rules' ``branding`` with
-    defaults for whatever it leaves out (every class, and every team and driver in the results)."""
+    defaults for whatever it leaves out (every class, and every team, make and driver in the results)."""
     redis = _redis(request)
     await _known(redis, cid)
     facts, _ = await read_model.facts(redis, cid)

@@ -25,6 +25,7 @@ from services.gateway import ingest
 from services.gateway.api import router
 from services.gateway.headers import SecurityHeaders
 from services.gateway.hub import Hub
+from services.gateway.models import KINDS
 from services.gateway.views import NotFound
 from services.runtime import metrics
 from services.runtime.redis import connect
@@ -66,11 +67,10 @@ def create_app(redis_url: str, settings: Settings | None = None) -> FastAPI:
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     # The API docs' Swagger UI and ReDoc from the fastapi-offline package, not a CDN: they work offline
     app.mount("/docs-assets", StaticFiles(directory=DOCS_ASSETS), name="docs-assets")
-    season = "season.html"  # a driver's or team's season page
-    for path, page in (("/docs", "docs.html"), ("/redoc", "redoc.html"),
-                       ("/championships/{cid}/drivers/{sid}/page", season), ("/championships/{cid}/teams/{sid}/page", season)):
-        app.add_api_route(path, _page(page), include_in_schema=False)
-    for path, page in (("/", "page.html"), ("/championships/{cid}/page", "page.html"), ("/overlay", "overlay.html"),
+    # A season page for each kind of table: /championships/{cid}/drivers/{sid}/page, /teams/..., /manufacturers/...
+    seasons = [(f"/championships/{{cid}}/{kind}/{{sid}}/page", "season.html") for kind in KINDS]
+    for path, page in (("/docs", "docs.html"), ("/redoc", "redoc.html"), *seasons, ("/", "page.html"),
+                       ("/championships/{cid}/page", "page.html"), ("/overlay", "overlay.html"),
                        ("/overlay/builder", "builder.html")):
         app.add_api_route(path, _page(page), include_in_schema=False)
     return app

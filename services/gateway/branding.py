@@ -6,6 +6,7 @@ name and a short form, whether the rules brand it or not:
 - classes: name and order from ``rules.classes``; colour from a fixed palette by position;
 - teams (ids and names from the race results): colour generated from the team id (stable across
   runs and processes), short name = the team name;
+- manufacturers (the makes the race results name): like teams; the rules cannot brand a make yet;
 - drivers: code = the first three letters of the surname, upper case, ASCII (a clash gets the
   first name's initial instead of the third letter, then a digit); short name = "L. Hartog".
 
@@ -71,12 +72,15 @@ def resolve(cid: str, rules: Rules | None, facts: Mapping[str, Event]) -> dict:
                         "short_name": (own.short_name if own else None) or name.upper(),
                         "colour": (own.colour if own else None) or PALETTE[i % len(PALETTE)]})
     teams: dict[str, dict] = {}
+    makes: dict[str, dict] = {}
     drivers: dict[str, dict] = {}
     for key, event in sorted(facts.items()):
         if not key.startswith("race:"):
             continue
         for car in event.payload.entries:
             teams.setdefault(car.team_id, {"name": car.team_name})
+            if car.manufacturer_id:
+                makes.setdefault(car.manufacturer_id, {"name": car.manufacturer_name or car.manufacturer_id})
             for driver_id, name in ((car.driver_id, car.driver_name), *((d.driver_id, d.name) for d in car.co_drivers)):
                 drivers.setdefault(driver_id, {"name": name, "team_id": car.team_id})
     for team_id in brand.teams:
@@ -86,6 +90,8 @@ def resolve(cid: str, rules: Rules | None, facts: Mapping[str, Event]) -> dict:
         team.update(short_name=(own.short_name if own else None) or team["name"],
                     colour=(own.colour if own else None) or generated_colour(team_id),
                     logo_url=own.logo_url if own else None)
+    for make_id, make in makes.items():
+        make.update(short_name=make["name"], colour=generated_colour(make_id), logo_url=None)
     taken = {d.code for d in brand.drivers.values() if d.code}
     for driver_id in brand.drivers:
         drivers.setdefault(driver_id, {"name": driver_id, "team_id": None})
@@ -95,4 +101,4 @@ def resolve(cid: str, rules: Rules | None, facts: Mapping[str, Event]) -> dict:
         taken.add(code)
         driver.update(code=code, short_name=(own.short_name if own else None) or short_name(driver["name"]))
     return {"championship_id": cid, "name": rules.name if rules else cid, "logo_url": brand.logo_url,
-            "classes": classes, "teams": teams, "drivers": drivers}
+            "classes": classes, "teams": teams, "manufacturers": makes, "drivers": drivers}

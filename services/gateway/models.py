@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Literal, get_args
 
 from pydantic import BaseModel, Field
 
 from schemas.events import Event
 from schemas.standings import Points, RaceResult, Table
+
+Kind = Table.model_fields["kind"].annotation  # who a table ranks: "drivers", "teams" or "manufacturers"
+KINDS: tuple[str, ...] = get_args(Kind)
 
 
 class ClassInfo(BaseModel):
@@ -49,7 +52,7 @@ class ProgressionPoint(BaseModel):
 
 class Season(BaseModel):
     id: str
-    kind: Literal["drivers", "teams"]
+    kind: Kind
     name: str
     class_id: str
     car_number: str | None
@@ -115,4 +118,5 @@ class Branding(BaseModel):
     logo_url: str | None
     classes: list[ClassBrand] = Field(description="In the rules' order.")
     teams: dict[str, TeamBrand] = Field(description="By team id: every team in the results or the rules' branding.")
+    manufacturers: dict[str, TeamBrand] = Field(description="By make id: every make in the results, shown like a team.")
     drivers: dict[str, DriverBrand] = Field(description="By driver id: every driver in the results or the rules' branding.")

@@ -59,7 +59,8 @@ def progression(facts: Mapping[str, Event], table_key: str) -> dict:
 
 
 def season(tables: Mapping[str, dict], facts: Mapping[str, Event], kind: str, subject_id: str, table: str | None) -> dict:
-    """One driver's or team's season: standing in every table, results, points progression.
+    """One driver's, team's or make's season (``kind``: drivers, teams, manufacturers): standing in every
+    table, results, points progression.
 
     Results and progression come from ``table`` (default: the first table of that kind holding
     the competitor, in the rules' order of tables).

@@ -42,6 +42,15 @@ def wait(condition: Callable[[], object], what: str, logs: Path | None = None, t
     raise AssertionError(f"timed out waiting for {what}; logs: {tails}")
 
 
+def wait_projected(base: str, cid: str, table: str, after_round: int, logs: Path) -> None:
+    """Waits until the gateway at `base` serves `table` of championship `cid` after round `after_round`."""
+    def projected() -> bool:
+        response = httpx.get(f"{base}/championships/{cid}/standings", params={"table": table})
+        return response.status_code == 200 and response.json()["tables"][0]["after_round"] == after_round
+
+    wait(projected, f"{cid}'s {table} after round {after_round}", logs)
+
+
 @contextmanager
 def services(redis_url: str, logs: Path, names: tuple[str, ...] = ("projector", "gateway")) -> Iterator[str]:
     """`python -m services.<name>` processes on the test Redis; yields the gateway's base URL once ready."""

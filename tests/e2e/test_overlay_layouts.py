@@ -5,8 +5,9 @@ screenshot in ``test-artifacts/overlay-<layout>-<theme>.png`` and assertions on 
 outside the 1920x1080 canvas, no text clipped (``scrollWidth <= clientWidth``), the header as high
 with the PROVISIONAL badge as without it, the reorder animation finished, and no Content-Security-
 Policy refusal. Also: the "unknown class" and "no results yet" states, ``rows=20`` fitting the canvas,
-and the builder page. Data: the demo's real names (the longest among them), PCCNA 2024 rules with
-their branding. Fixtures and helpers come from test_overlay_browser.py.
+a manufacturers' table (F1 1975's constructors) shown like a teams table, and the builder page.
+Data: the demo's real names (the longest among them), PCCNA 2024 rules with their branding.
+Fixtures and helpers come from test_overlay_browser.py.
 """
 
 from __future__ import annotations
@@ -23,8 +24,8 @@ import redis
 
 from services.demo.roster import ROSTER, Entrant
 from services.runtime.redis import entry
-from tests.builders import classified, registered, rules_file
-from tests.e2e.chromium import ROOT, wait
+from tests.builders import classified, f1_1975_season, registered, rules_file
+from tests.e2e.chromium import ROOT, wait, wait_projected
 from tests.e2e.test_overlay_browser import (  # noqa: F401  (fixtures)
     CID,
     assert_nothing_refused,
@@ -143,6 +144,45 @@ def test_teams_table_has_no_empty_number_column(pipeline: str, redis_url: str, b
     open_overlay(browser, f"{pipeline}/overlay?championship={CID}&table=teams", "dark", tmp_path)
     checked(browser, "overlay-tower-teams")
     assert browser.execute_script("return getComputedStyle(document.querySelector('#rows li .num')).width") == "0px"
+
+
+def f1_1975(redis_url: str, base: str, tmp_path: Path) -> None:
+    """Two races of F1 1975, whose constructors' table ranks the makes (kind manufacturers)."""
+    publish(redis_url, *f1_1975_season())
+    wait_projected(base, "f1-1975", "constructors", 2, tmp_path)
+
+
+def test_manufacturers_table_shows_makes_like_teams(pipeline: str, redis_url: str, browser, tmp_path: Path) -> None:  # noqa: F811
+    """F1 1975's constructors (a table of kind manufacturers): no car number, each make in its branding colour."""
+    f1_1975(redis_url, pipeline, tmp_path)
+    makes = httpx.get(f"{pipeline}/championships/f1-1975/branding").json()["manufacturers"]
+    open_overlay(browser, f"{pipeline}/overlay?championship=f1-1975&table=constructors", "dark", tmp_path)
+    checked(browser, "overlay-tower-manufacturers")
+    shown = browser.execute_script("""return [...document.querySelectorAll('#rows li')].map((li) => [li.dataset.id,
+        li.querySelector('.name').textContent, li.querySelector('.num').textContent,
+        getComputedStyle(li.querySelector('.num')).width, getComputedStyle(li.querySelector('.bar')).backgroundColor])""")
+    rgb = {i: "rgb({}, {}, {})".format(*bytes.fromhex(m["colour"][1:])) for i, m in makes.items()}
+    assert shown == [[i, name, "", "0px", rgb[i]] for i, name in
+                     (("mclaren-ford", "McLaren-Ford"), ("brabham-ford", "Brabham-Ford"), ("hesketh-ford", "Hesketh-Ford"))]
+    open_overlay(browser, f"{pipeline}/overlay?championship=f1-1975&table=constructors&layout=lower-third"
+                          "&driver=brabham-ford", "dark", tmp_path)
+    who = browser.execute_script("return [...document.querySelectorAll('.who .fit')].map((e) => e.textContent)")
+    assert who == ["Brabham-Ford", ""]  # no number, no team
+    assert_nothing_refused(browser)
+
+
+def test_builder_offers_the_makes_of_a_manufacturers_table(pipeline: str, redis_url: str, browser, tmp_path: Path) -> None:  # noqa: F811
+    from selenium.webdriver.support.ui import Select
+
+    f1_1975(redis_url, pipeline, tmp_path)
+    browser.get(f"{pipeline}/overlay/builder")
+    wait(lambda: browser.execute_script("return document.getElementById('table').options.length") == 2, "the tables")
+    Select(browser.find_element("id", "table")).select_by_value("constructors")
+    Select(browser.find_element("id", "layout")).select_by_value("lower-third")
+    options = "return [...document.getElementById('driver').options].map((o) => o.textContent)"
+    wait(lambda: browser.execute_script(options) == ["The leader", "1. McLaren-Ford", "2. Brabham-Ford", "3. Hesketh-Ford"],
+         "the makes", tmp_path)
+    assert browser.execute_script("return document.getElementById('driver-label').textContent") == "Manufacturer"
 
 
 def test_unknown_class_says_so(pipeline: str, redis_url: str, browser, tmp_path: Path) -> None:  # noqa: F811

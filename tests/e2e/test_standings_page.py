@@ -2,9 +2,9 @@
 (projector and gateway as processes on the test Redis): the chart's legend and the table rows have
 the lines' colours, hovering one highlights that driver's line (still after a live update), a row
 level on points says why it ranks there (a producer's hostile name in it shown as text), nothing
-overflows a 360-px phone, each name leads to the driver's season page, the home page says how far
-the season is, and the console reports nothing the Content-Security-Policy refused. Screenshots in
-``test-artifacts/``.
+overflows a 360-px phone, each name leads to the driver's (or make's) season page, the home page
+says how far the season is, and the console reports nothing the Content-Security-Policy refused.
+Screenshots in ``test-artifacts/``.
 """
 
 from __future__ import annotations
@@ -17,8 +17,8 @@ import pytest
 import redis
 
 from services.runtime.redis import entry
-from tests.builders import car, classified, registered, rules_file
-from tests.e2e.chromium import ROOT, chromium, console_errors, needs_chromium, services, wait
+from tests.builders import car, classified, f1_1975_season, registered, rules_file
+from tests.e2e.chromium import ROOT, chromium, console_errors, needs_chromium, services, wait, wait_projected
 
 pytestmark = needs_chromium
 CID = "pccna-2024"
@@ -193,6 +193,32 @@ def test_each_row_leads_to_the_drivers_season_page(site: str, desktop) -> None:
     assert desktop.execute_script("return document.querySelectorAll('#chart polyline').length") == 1
     screenshot(desktop, "season-page.png")
     assert console_errors(desktop) == []
+
+
+def test_a_manufacturers_table_and_a_makes_season_page(redis_url: str, tmp_path: Path, desktop) -> None:
+    """F1 1975's constructors (kind manufacturers): its tab, no car number or team, a make's season page."""
+    from selenium.webdriver.common.by import By
+
+    with services(redis_url, tmp_path) as base:
+        events = redis.Redis.from_url(redis_url)
+        for event in f1_1975_season():
+            events.xadd("standings:events", entry(event.model_dump_json()))
+        wait_projected(base, "f1-1975", "constructors", 2, tmp_path)
+        desktop.get(f"{base}/championships/f1-1975/page")
+        lines = "return [...document.querySelectorAll('#chart polyline')].map((l) => l.dataset.id)"
+        wait(lambda: len(desktop.execute_script(lines)) == 4, "the drivers' chart")
+        desktop.find_element(By.XPATH, "//nav[@id='tabs']/button[text()='constructors']").click()
+        wait(lambda: desktop.execute_script(lines) == ["mclaren-ford", "brabham-ford", "hesketh-ford"], "the makes' chart")
+        rows = desktop.execute_script("""return [...document.querySelectorAll('[data-table="constructors/f1"] tbody tr')]
+            .map((tr) => [...tr.cells].slice(2, 6).map((td) => td.textContent))""")
+        assert rows == [["", "McLaren-Ford", "", "15"], ["", "Brabham-Ford", "", "13"], ["", "Hesketh-Ford", "", "9"]]
+        desktop.find_element(By.CSS_SELECTOR, '[data-table="constructors/f1"] tr[data-id="brabham-ford"] td.name a').click()
+        wait(lambda: desktop.execute_script("return document.querySelectorAll('#results tbody tr').length") == 2, "two results")
+        assert desktop.current_url == f"{base}/championships/f1-1975/manufacturers/brabham-ford/page?table=constructors"
+        assert desktop.execute_script("return document.getElementById('heading').textContent") == "Brabham-Ford"
+        summary = "return [...document.querySelectorAll('#summary p, #summary li')].map((e) => e.textContent)"
+        assert desktop.execute_script(summary) == ["class f1", "P2 Constructors · 13 pts · -2"]
+        assert console_errors(desktop) == []
 
 
 def test_an_unknown_driver_gets_a_message(site: str, desktop) -> None:

@@ -9,7 +9,7 @@ from projection import commit
 
 from schemas.standings import Table
 from services.gateway import create_app
-from tests.builders import award, car, classified, registered, rules_file
+from tests.builders import award, car, classified, f1_1975_season, registered, rules_file
 
 CID = "pccna-2024"
 
@@ -77,6 +77,40 @@ async def test_team_season_and_table_progression(api) -> None:
     assert chart["rounds"] == [1, 2]
     assert [s["id"] for s in chart["series"]] == ["bob-ray", "ann-lee", "cy-fox"]
     assert chart["series"][0]["points"] == [20, 47]
+
+
+@pytest.fixture
+async def makes_api(redis_client, redis_url):
+    """An HTTP client on the app over two races of F1 1975, whose constructors' table ranks the makes."""
+    for event in f1_1975_season():
+        await commit(redis_client, "f1-1975", event)
+    app = create_app(redis_url)
+    async with (app.router.lifespan_context(app),
+                httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://gateway") as client):
+        yield client
+
+
+async def test_a_manufacturers_table_and_a_makes_season(makes_api) -> None:
+    body = (await makes_api.get("/championships/f1-1975/standings", params={"table": "constructors"})).json()
+    [table] = [Table.model_validate(t) for t in body["tables"]]
+    assert table.kind == "manufacturers"
+    assert [(r.id, r.name, r.points, r.car_number, r.team_name) for r in table.rows] == [
+        ("mclaren-ford", "McLaren-Ford", 15, None, None), ("brabham-ford", "Brabham-Ford", 13, None, None),
+        ("hesketh-ford", "Hesketh-Ford", 9, None, None)]
+
+    make = (await makes_api.get("/championships/f1-1975/manufacturers/brabham-ford")).json()
+    assert (make["kind"], make["name"], make["table"], make["car_number"], make["team_name"]) == (
+        "manufacturers", "Brabham-Ford", "constructors/f1", None, None)
+    assert [(s["table"], s["position"], s["points"]) for s in make["standings"]] == [("constructors/f1", 2, 13)]
+    assert [(r["race_id"], r["class_position"], r["points"]) for r in make["results"]] == [("argentina", 3, 4), ("brazil", 1, 9)]
+    assert [(p["round"], p["points"], p["position"]) for p in make["progression"]] == [(1, 4, 3), (2, 13, 2)]
+
+    unknown = await makes_api.get("/championships/f1-1975/manufacturers/ferrari")
+    assert unknown.status_code == 404
+    assert unknown.json()["detail"] == "unknown manufacturer 'ferrari'; manufacturers: brabham-ford, hesketh-ford, mclaren-ford"
+    assert (await makes_api.get("/championships/f1-1975/makes/brabham-ford")).status_code == 422  # not a kind
+    page = await makes_api.get("/championships/f1-1975/manufacturers/brabham-ford/page")
+    assert page.status_code == 200 and "<html" in page.text
 
 
 async def test_audit_trail_lists_the_facts_behind_the_standings(api) -> None:

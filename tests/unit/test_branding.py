@@ -8,7 +8,7 @@ from pydantic import ValidationError
 from schemas.rules import Rules
 from services.engine import standings
 from services.gateway.branding import default_code, generated_colour, resolve
-from tests.builders import car, classified, facts_of, registered, rules_file
+from tests.builders import car, classified, f1_1975_season, facts_of, registered, rules_file
 
 PCCNA = rules_file("pccna-2024.yaml")
 
@@ -47,6 +47,14 @@ def test_defaults_fill_what_branding_leaves_out():
     assert out["drivers"]["sam-hart"]["code"] == "HAS" and out["drivers"]["sue-hart"]["code"] == "HA2"
     assert out["drivers"]["sam-hart"]["short_name"] == "S. Hart"
     assert out["drivers"]["loek-hartog"]["code"] == "HAR"  # from the rules, though not in the results
+
+
+def test_makes_in_the_results_are_branded_like_teams():
+    out = resolve("f1-1975", rules_file("f1-1975.yaml"), facts_of(*f1_1975_season()))
+    assert out["manufacturers"] == {make.lower(): {"name": make, "short_name": make, "colour": generated_colour(make.lower()),
+                                                   "logo_url": None}
+                                    for make in ("McLaren-Ford", "Hesketh-Ford", "Brabham-Ford")}
+    assert "brabham-ford" not in out["teams"]  # the entrant is martini-racing
 
 
 def test_without_any_branding_every_class_still_has_a_name_and_colour():

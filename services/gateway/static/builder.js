@@ -5,6 +5,7 @@ const $ = (id) => document.getElementById(id);
 const FIELDS = ["championship", "table", "class_id", "layout", "driver", "rows", "page_seconds", "theme", "gap", "names",
   "font", "title"];
 const DEFAULTS = { table: "drivers", layout: "tower", theme: "dark", gap: "leader" };
+const COMPETITOR = { drivers: "Driver", teams: "Team", manufacturers: "Manufacturer" };  // by the table's kind
 let championships = [];
 
 const option = (value, text) => { const o = document.createElement("option"); o.value = value; o.textContent = text; return o; };
@@ -45,8 +46,9 @@ async function fillDrivers() {
   const query = new URLSearchParams({ table: $("table").value, class_id: $("class_id").value });
   let rows = [];
   try {
-    const data = await getJSON(`/championships/${encodeURIComponent($("championship").value)}/standings?${query}`);
-    rows = data.tables.length ? data.tables[0].rows : [];
+    const [table] = (await getJSON(`/championships/${encodeURIComponent($("championship").value)}/standings?${query}`)).tables;
+    rows = table ? table.rows : [];
+    $("driver-label").textContent = COMPETITOR[table && table.kind] || "Driver";
   } catch { /* no results yet: the leader, once there is one */ }
   $("driver").replaceChildren(option("", "The leader"), ...rows.map((r) => option(r.id, `${r.position}. ${r.name}`)));
   if (rows.some((r) => r.id === keep)) $("driver").value = keep;

@@ -27,7 +27,7 @@ const position = (row) => (row.shared ? `=${row.position}` : String(row.position
 
 function tower(table, moves) {
   show(["rows", "colhead"]);
-  $("board").classList.toggle("no-num", table.kind === "teams");
+  $("board").classList.toggle("no-num", table.kind !== "drivers");  // teams and makes have no car number
   const all = table.rows.slice(0, cfg.rows);
   const perPage = sizeRows(all.length, 46, 30);
   paginate(Math.ceil(all.length / perPage));

@@ -25,7 +25,7 @@ if (font) document.body.style.fontFamily = `"${font}", "DejaVu Sans", Arial, san
 
 const $ = (id) => document.getElementById(id);
 const state = { table: null, page: 0, pages: 1, timer: null };
-let brand = { classes: [], teams: {}, drivers: {} };
+let brand = { classes: [], teams: {}, manufacturers: {}, drivers: {} };
 let teamByName = new Map();
 
 /* Branding (GET /championships/{cid}/branding): colours, short names, codes; defaults when missing. */
@@ -33,16 +33,20 @@ const colour = (c) => (/^#[0-9a-fA-F]{6}$/.test(c || "") ? c : null);
 const classInfo = (id) => brand.classes.find((c) => c.id === id)
   || { id, name: id === "overall" ? "" : id, short_name: id === "overall" ? "" : String(id).toUpperCase(), colour: "#d5001c" };
 
+/* The branding of a table's competitors by id: brand.drivers, brand.teams or brand.manufacturers. */
+const brandOf = (table) => brand[table.kind] || {};
+
+/* A driver's row has their team's colour; a team's or a make's row its own (a make looks like a team). */
 function rowColour(row, table) {
   if (table.class_id === "overall" && table.kind === "drivers") return colour(classInfo(row.class_id).colour);
-  const team = table.kind === "teams" ? brand.teams[row.id]
+  const team = table.kind !== "drivers" ? brandOf(table)[row.id]
     : brand.teams[(brand.drivers[row.id] || {}).team_id] || teamByName.get(row.team_name);
   return colour(team && team.colour) || colour(classInfo(row.class_id).colour);
 }
 
 function names(row, table) {
-  if (table.kind === "teams") {
-    const team = brand.teams[row.id] || {};
+  if (table.kind !== "drivers") {
+    const team = brandOf(table)[row.id] || {};
     return { full: row.name, short: team.short_name || row.name, code: team.short_name || row.name };
   }
   const driver = brand.drivers[row.id] || {};
@@ -249,7 +253,7 @@ async function start() {
       const diff = event.payload.changes.find((c) => c.table_id === t.table_id && c.class_id === t.class_id);
       state.table = t;
       draw(diff ? diff.moves : []);
-      if (t.rows.some((r) => !(r.id in brand.drivers) && !(r.id in brand.teams))) loadBranding().then(() => draw());
+      if (t.rows.some((r) => !(r.id in brandOf(t)))) loadBranding().then(() => draw());
     },
     onStatus: setStatus,
   });

@@ -1,8 +1,8 @@
 /* The standings page for people: "/" lists championships; /championships/{cid}/page shows one
    table kind per tab (every class), a points-by-round chart whose legend and table rows share the
    lines' colours (hover one to highlight that line), and follows the live feed. Each name links to
-   that driver's or team's season page; a row level on points with another says under the name why it
-   ranks there (its tiebreak). All text goes in through textContent. */
+   that driver's, team's or make's season page; a row level on points with another says under the
+   name why it ranks there (its tiebreak). All text goes in through textContent. */
 "use strict";
 
 const $ = (id) => document.getElementById(id);

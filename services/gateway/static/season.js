@@ -1,10 +1,10 @@
-/* A driver's or team's season, /championships/{cid}/drivers/{id}/page (or /teams/...; ?table= picks
-   the table, as in the API): standing in every table, results per race, points by round. Reads
-   /championships/{cid}/{kind}/{id}; all text goes in through textContent. */
+/* A driver's, team's or make's season, /championships/{cid}/drivers/{id}/page (or /teams/...,
+   /manufacturers/...; ?table= picks the table, as in the API): standing in every table, results per
+   race, points by round. Reads /championships/{cid}/{kind}/{id}; all text goes in through textContent. */
 "use strict";
 
 const $ = (id) => document.getElementById(id);
-const [, cid, kind, subject] = location.pathname.match(/^\/championships\/([^/]+)\/(drivers|teams)\/([^/]+)\/page/) || [];
+const [, cid, kind, subject] = location.pathname.match(/^\/championships\/([^/]+)\/(drivers|teams|manufacturers)\/([^/]+)\/page/) || [];
 const enc = encodeURIComponent;
 const STATUS = { classified: "", not_classified: "NC", dnf: "DNF", dns: "DNS", dsq: "DSQ", excluded: "EXC" };
 
