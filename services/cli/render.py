@@ -9,6 +9,7 @@ from rich.table import Table
 from rich.text import Text
 
 MAX_MOVES = 4
+NAME_HEADINGS = {"drivers": "Driver", "teams": "Team", "manufacturers": "Manufacturer"}  # by the table's kind
 
 
 def points(value: float | int | None) -> str:
@@ -64,16 +65,17 @@ def standings_table(table: dict, *, limit: int | None = None, compact: bool = Fa
                     class_names: Mapping[str, str] | None = None) -> Table:
     """Position, change, name, car, team, points, gaps, wins, podiums and a clinched marker.
 
-    `compact` (narrow terminals) leaves out the team and the gap to the car ahead. `class_names`
-    (class id -> display name, from the rules) names the class in the title. Every cell is Text:
-    names with `[...]` in them are shown as they are.
+    A team or manufacturer table has no car or team column. `compact` (narrow terminals) leaves out
+    the team and the gap to the car ahead. `class_names` (class id -> display name, from the rules)
+    names the class in the title. Every cell is Text: names with `[...]` in them are shown as they are.
     """
-    drivers = table.get("kind") != "teams"
+    kind = table.get("kind", "drivers")
+    drivers = kind == "drivers"
     show = {"car": drivers, "team": drivers and not compact, "ahead": not compact}
     out = Table(title=table_title(table, class_names), title_justify="left", header_style="bold", box=box.SIMPLE_HEAD)
     out.add_column("Pos", justify="right")
     out.add_column("", no_wrap=True)
-    out.add_column("Driver" if drivers else "Team", no_wrap=True)
+    out.add_column(NAME_HEADINGS.get(kind, "Name"), no_wrap=True)
     for key, label in (("car", "Car"), ("team", "Team")):
         if show[key]:
             out.add_column(label, justify="right" if key == "car" else "left", no_wrap=True, overflow="ellipsis")

@@ -61,7 +61,7 @@ class Announcement:
     table: str  # "table_id/class_id"
     table_id: str
     class_id: str
-    driver_id: str  # the competitor (a team id in a teams table)
+    driver_id: str  # the competitor (a team's or a make's id in a teams or manufacturers table)
     driver_name: str
     from_position: int | None = None
     to_position: int | None = None

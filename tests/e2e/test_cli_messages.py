@@ -21,6 +21,7 @@ from services.demo.publisher import STEPS
 from services.demo.season import simulate_season
 from services.runtime.server import free_port
 from services.runtime.streams import dead_letter_fields
+from tests.builders import f1_1975_season
 from tests.e2e.test_cli import PCCNA, ROOT, _env, _standings, cli, processed_all, season_jsonl, wait_until
 
 
@@ -158,6 +159,22 @@ def test_table_orders_and_names_classes_as_the_rules_do_and_bounds_after_round(r
     assert beyond.exit_code == 2 and beyond.stdout == ""
     assert beyond.stderr.strip() == "error: --after-round 99: pccna-2024-sim has only 16 rounds"
     assert cli("table", "pccna-2024-sim", "--after-round", "16", "--redis-url", redis_url).exit_code == 0
+
+
+def test_a_manufacturers_table_lists_makes_without_car_or_team(redis_url, tmp_path, projector_thread):
+    events = f1_1975_season()
+    (tmp_path / "f1.jsonl").write_text("".join(e.model_dump_json() + "\n" for e in events))
+    assert cli("publish", tmp_path / "f1.jsonl", "--redis-url", redis_url).exit_code == 0
+    wait_until(lambda: processed_all(redis_url, events))
+
+    shown = cli("table", "f1-1975", "--table", "constructors", "--redis-url", redis_url)
+    assert shown.exit_code == 0, shown.output
+    lines = [line.split() for line in shown.stdout.splitlines() if line.strip() and "─" not in line]
+    assert lines == [["Constructors", "·", "Formula", "One", "·", "after", "round", "2"],
+                     ["Pos", "Manufacturer", "Pts", "Gap", "Ahead", "Wins", "Pod"],
+                     ["1", "–", "McLaren-Ford", "15", "1", "2"],
+                     ["2", "▲1", "Brabham-Ford", "13", "-2", "-2", "1", "2"],
+                     ["3", "▼1", "Hesketh-Ford", "9", "-6", "-4", "0", "1"]]
 
 
 # --- the demo -------------------------------------------------------------------------------

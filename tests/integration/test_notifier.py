@@ -90,6 +90,14 @@ def test_first_points_but_not_after_the_opener_and_only_in_drivers_tables() -> N
     assert [a.text for a in announce(*teams, NAMES)] == [f"Old takes the Pro Teams lead ({CHAMP})"]
 
 
+def test_a_manufacturers_table_announces_a_new_leader_but_no_climb_or_first_points() -> None:
+    ev = change([{"leader_change": {"from": "porsche", "to": "ferrari"}, "points_gained": [{"id": "bmw", "points": 4}],
+                  "moves": [{"id": "ferrari", "from": 2, "to": 1}, {"id": "bmw", "from": 7, "to": 3}]}],
+                [row("ferrari", 1, 90), row("porsche", 2, 80), row("bmw", 3, 4)], kind="manufacturers", table_id="manufacturers")
+    [lead] = announce(*ev, NAMES)
+    assert (lead.text, lead.driver_id) == (f"Ferrari takes the Pro Manufacturers lead ({CHAMP})", "ferrari")
+
+
 def test_a_lead_lost_to_a_tie_is_not_announced_and_unknown_names_fall_back() -> None:
     ev = change([{"leader_change": {"from": "a", "to": None}}], [row("a", 1, 10), row("b", 1, 10)], class_id="x")
     assert announce(*ev, Names("cup")) == []
