@@ -9,11 +9,12 @@ and the reason, e.g. ``tables.2.classes.0: unknown class 'gt3'``.
 from __future__ import annotations
 
 from functools import cached_property
-from typing import Annotated, NamedTuple
+from typing import NamedTuple
 
-from pydantic import ConfigDict, Field, StringConstraints, model_validator
+from pydantic import ConfigDict, Field, model_validator
 
 from schemas import examples
+from schemas.branding import Branding
 from schemas.scoring_rules import Bonus, DropRule, Eligibility, PointsTable, RaceDef, RoundDef, SharedDrives, ShortRace
 from schemas.table_rules import Ranking, TableDef
 from schemas.values import Name, Slug, _Strict
@@ -31,39 +32,6 @@ class Scheduled(NamedTuple):
 class ClassDef(_Strict):
     id: Slug = Field(description="Class id used in results, e.g. 'pro'.")
     name: Name = Field(description="Display name, e.g. 'Pro-Am'.")
-
-
-# Branding: display data only. The engine never reads it; overlays and pages do (via the gateway).
-Colour = Annotated[str, StringConstraints(pattern=r"^#[0-9a-fA-F]{6}$")]
-Code = Annotated[str, StringConstraints(pattern=r"^[A-Z]{2,4}$")]
-ShortName = Annotated[str, StringConstraints(min_length=1, max_length=24)]
-LogoUrl = Annotated[str, StringConstraints(max_length=500, pattern=r"^https?://[^\s\x22\x27<>]+$")]
-
-
-class ClassBranding(_Strict):
-    name: Name | None = Field(None, description="Display name on graphics; default: the class's name.")
-    short_name: ShortName | None = Field(None, description="Compact label, e.g. 'PRO-AM'.")
-    colour: Colour | None = Field(None, description="Class colour as #rrggbb; default: generated.")
-
-
-class TeamBranding(_Strict):
-    short_name: ShortName | None = Field(None, description="Compact name, e.g. 'Wright'.")
-    colour: Colour | None = Field(None, description="Team colour as #rrggbb; default: generated from the team id.")
-    logo_url: LogoUrl | None = Field(None, description="http(s) URL of the team's logo.")
-
-
-class DriverBranding(_Strict):
-    code: Code | None = Field(None, description="2-4 uppercase letters, e.g. 'HAR'; default: from the surname.")
-    short_name: ShortName | None = Field(None, description="Compact name, e.g. 'L. Hartog'.")
-
-
-class Branding(_Strict):
-    """How a championship looks on graphics. Optional; every field has a default the gateway derives."""
-
-    logo_url: LogoUrl | None = Field(None, description="http(s) URL of the championship's logo.")
-    classes: dict[Slug, ClassBranding] = Field({}, max_length=50, description="By class id (must be a class of the rules).")
-    teams: dict[Slug, TeamBranding] = Field({}, max_length=500, description="By team id.")
-    drivers: dict[Slug, DriverBranding] = Field({}, max_length=5000, description="By driver id.")
 
 
 class Rules(_Strict):

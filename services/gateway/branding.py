@@ -6,7 +6,7 @@ name and a short form, whether the rules brand it or not:
 - classes: name and order from ``rules.classes``; colour from a fixed palette by position;
 - teams (ids and names from the race results): colour generated from the team id (stable across
   runs and processes), short name = the team name;
-- manufacturers (the makes the race results name): like teams; the rules cannot brand a make yet;
+- manufacturers (the makes the race results name): like teams, branded by ``branding.manufacturers``;
 - drivers: code = the first three letters of the surname, upper case, ASCII (a clash gets the
   first name's initial instead of the third letter, then a digit); short name = "L. Hartog".
 
@@ -21,8 +21,9 @@ import re
 import unicodedata
 from collections.abc import Mapping
 
+from schemas.branding import Branding, TeamBranding
 from schemas.events import Event
-from schemas.rules import Branding, Rules
+from schemas.rules import Rules
 
 # Distinct on dark and light backgrounds, in the order classes are listed.
 PALETTE = ("#d5001c", "#0077c8", "#2a9d47", "#e8a317", "#8e44ad", "#00a6a6", "#e4572e", "#6c757d")
@@ -61,6 +62,17 @@ def short_name(name: str) -> str:
     return f"{words[0][0]}. {' '.join(words[1:])}" if len(words) > 1 else name
 
 
+def _complete(found: dict[str, dict], own: Mapping[str, TeamBranding]) -> None:
+    """Teams or makes seen in the results (and those only the branding names), with short name, colour and logo."""
+    for group_id in own:
+        found.setdefault(group_id, {"name": group_id})
+    for group_id, group in found.items():
+        brand = own.get(group_id)
+        group.update(short_name=(brand.short_name if brand else None) or group["name"],
+                     colour=(brand.colour if brand else None) or generated_colour(group_id),
+                     logo_url=brand.logo_url if brand else None)
+
+
 def resolve(cid: str, rules: Rules | None, facts: Mapping[str, Event]) -> dict:
     """The branding of championship ``cid`` with every default filled in (see the module doc)."""
     brand = (rules.branding if rules else None) or Branding()
@@ -83,15 +95,8 @@ def resolve(cid: str, rules: Rules | None, facts: Mapping[str, Event]) -> dict:
                 makes.setdefault(car.manufacturer_id, {"name": car.manufacturer_name or car.manufacturer_id})
             for driver_id, name in ((car.driver_id, car.driver_name), *((d.driver_id, d.name) for d in car.co_drivers)):
                 drivers.setdefault(driver_id, {"name": name, "team_id": car.team_id})
-    for team_id in brand.teams:
-        teams.setdefault(team_id, {"name": team_id})
-    for team_id, team in teams.items():
-        own = brand.teams.get(team_id)
-        team.update(short_name=(own.short_name if own else None) or team["name"],
-                    colour=(own.colour if own else None) or generated_colour(team_id),
-                    logo_url=own.logo_url if own else None)
-    for make_id, make in makes.items():
-        make.update(short_name=make["name"], colour=generated_colour(make_id), logo_url=None)
+    _complete(teams, brand.teams)
+    _complete(makes, brand.manufacturers)
     taken = {d.code for d in brand.drivers.values() if d.code}
     for driver_id in brand.drivers:
         drivers.setdefault(driver_id, {"name": driver_id, "team_id": None})

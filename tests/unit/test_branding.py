@@ -55,6 +55,12 @@ def test_makes_in_the_results_are_branded_like_teams():
                                                    "logo_url": None}
                                     for make in ("McLaren-Ford", "Hesketh-Ford", "Brabham-Ford")}
     assert "brabham-ford" not in out["teams"]  # the entrant is martini-racing
+    # The rules can brand a make as they brand a team.
+    rules = rules_file("f1-1975.yaml").model_dump(mode="json")
+    rules["branding"] = {"manufacturers": {"brabham-ford": {"short_name": "Brabham", "colour": "#ffffff"}}}
+    branded = resolve("f1-1975", Rules.model_validate(rules), facts_of(*f1_1975_season()))
+    assert branded["manufacturers"]["brabham-ford"] == {"name": "Brabham-Ford", "short_name": "Brabham", "colour": "#ffffff",
+                                                        "logo_url": None}
 
 
 def test_without_any_branding_every_class_still_has_a_name_and_colour():
