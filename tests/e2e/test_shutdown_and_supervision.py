@@ -248,7 +248,13 @@ async def test_a_second_signal_exits_at_once(tmp_path):
         async with sse_clients(port_of(running), 1) as (readers, _):
             await until(lambda: all_receiving(readers), 30, "the SSE client to receive its snapshot")
             running.process.send_signal(signal.SIGTERM)
-            running.process.send_signal(signal.SIGINT)  # back to back: lands while the services still stop
+            # Sent together, both would be pending at once and the kernel delivers the lower number (SIGINT)
+            # first: wait until the first one is taken, then the second lands while the services still stop.
+            async def first_taken() -> bool:
+                return "stopping services" in running.output()
+
+            await until(first_taken, 10, "the first signal to be taken")
+            running.process.send_signal(signal.SIGINT)
             assert await running.exit_code(2) == 130, running.output()[-3000:]
     assert "SIGINT again: exiting now" in running.output()
 
