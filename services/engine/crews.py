@@ -27,7 +27,8 @@ def crew_credits(rule: SharedDrives, min_minutes: float | None, car: ClassifiedC
     enough = [_drove_enough(rule, min_minutes, seconds, laps) for _, seconds, laps in crew]
     if rule.points == "full" and all(enough):
         return None
-    qualified = sum(enough)
+    # A driver named twice counts once.
+    qualified = len({driver_id for (driver_id, _, _), ok in zip(crew, enough, strict=True) if ok})
     share = 1.0 if rule.points == "full" else 1 / qualified if rule.points == "split" and qualified else 0.0
     ids = {driver_id for driver_id, _, _ in crew}
     credits: list[Credit] = []

@@ -42,17 +42,19 @@ def race_entries(table: TableDef, classes: tuple[str, ...], by_class: dict[str, 
 def _driver_entries(scores: Iterable[RaceScore], only: list[str] | None) -> list[Entry]:
     entries: list[Entry] = []
     seen: dict[str, int] = {}  # driver id -> index of their entry
+    credited: set[tuple[str, str]] = set()  # (driver id, car number): a driver named twice in one crew counts once
     for s in scores:
         for i, (driver_id, name) in enumerate(s.drivers):
-            if only is not None and driver_id not in only:
+            if (only is not None and driver_id not in only) or (driver_id, s.car_number) in credited:
                 continue
+            credited.add((driver_id, s.car_number))
             mine = s if s.credits is None else _driver_share(s, s.credits[i])
             at = seen.get(driver_id)
             if at is None:
                 seen[driver_id] = len(entries)
                 entries.append((driver_id, name, s.class_id, mine))
-            elif entries[at][3].car_number != s.car_number:  # a driver named twice in one crew is credited once
-                first = entries[at]  # the first name given is the one kept
+            else:  # another car of the same driver: the first name given is the one kept
+                first = entries[at]
                 entries[at] = (driver_id, first[1], first[2], _several_cars([first[3], mine]))
     return entries
 

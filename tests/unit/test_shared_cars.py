@@ -75,3 +75,13 @@ def test_minimum_drive_time_from_the_rules_or_the_race():
     assert {i: r["points"] for i, r in rows.items()} == {"ann": 10, "bob": 10, "cy": 6, "dan": 6}
     assert rows["bob"]["results"][0]["place"] is None and rows["bob"]["wins"] == 1
     assert rows["ann"]["results"][1] | {"points": 0, "place": None} == rows["ann"]["results"][1]
+
+
+def test_a_driver_in_three_cars_adds_all_three_and_a_driver_named_twice_in_one_crew_counts_once():
+    rules = small_rules(shared_drives={"points": "split"})
+    # bob shares car 1 (1st: 10/2) and car 3 (3rd: 4/2) and drives car 4 alone (4th: 3); car 2 names cy twice.
+    race = classified("r1", 1, [crew("1", "ann", 1, "bob"), crew("2", "cy", 2, "cy"), crew("3", "dan", 3, "bob"),
+                                crew("4", "bob", 4)])
+    rows = {r["id"]: r for r in standings(facts_of(registered(rules), race))["drivers/pro"]["rows"]}
+    assert rows["bob"]["points"] == 5 + 2 + 3 and rows["bob"]["results"][0]["place"] == 1
+    assert rows["cy"]["points"] == 6  # car 2 names cy twice: its only driver, its 6 points in full
