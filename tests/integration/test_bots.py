@@ -179,11 +179,6 @@ async def projecting(url: str) -> AsyncIterator[Settings]:
         yield settings
 
 
-def published_at(entry_id: bytes) -> float:
-    """A stream entry's time (Redis's clock, this machine's), in seconds since the epoch."""
-    return int(entry_id.split(b"-")[0]) / 1000
-
-
 async def test_a_hung_webhook_never_delays_another(redis_url, redis_client, receiver) -> None:
     receiver.hold("/hung")  # answers nothing until released
     s = notifier_settings(redis_url, [receiver.url("/hung"), receiver.url("/ok")], webhook_timeout_s=60)
@@ -192,12 +187,9 @@ async def test_a_hung_webhook_never_delays_another(redis_url, redis_client, rece
         await redis_client.xadd(p.events_stream, {"data": json.dumps(registration())})
         for n in (1, 2, 3):
             await redis_client.xadd(p.events_stream, {"data": json.dumps(race(n))})
-            await wait_for(lambda n=n: async_true(len(receiver.posts("/ok")) == n), timeout=5)
-        changes = {json.loads(f[b"data"])["event_id"]: i for i, f in await redis_client.xrange(stream)}
-        got = {r["id"]: r for r in receiver.posts("/ok")}
-        wall = time.time() - time.monotonic()
-        for event_id, post in got.items():  # each change reached the healthy webhook within 1 s of being published
-            assert post["at"] + wall - published_at(changes[event_id]) < 1.0, event_id
+            await wait_for(lambda n=n: async_true(len(receiver.posts("/ok")) == n), timeout=20)  # < the 60 s hang
+        # Every change reached the healthy webhook while the hung one has not answered even the first:
+        # the healthy one waits on nothing of the other's (a condition, not a clock, so load cannot fail it).
         assert [r["body"]["text"] for r in receiver.posts("/ok")] == [lead_text(1), lead_text(2), lead_text(3)]
         assert receiver.posts("/hung", status=None) == []  # still hanging on the first message
         assert not await group_done(redis_client, stream, hung_group)  # not acknowledged for the hung webhook
