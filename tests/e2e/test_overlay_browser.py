@@ -68,6 +68,19 @@ def test_overlay_shows_the_new_order_live(pipeline: str, redis_url: str, browser
     assert browser.execute_script("return document.body.dataset.status") == "live"
 
 
+def test_an_overlay_opened_before_the_registration_shows_the_table_once_it_is_projected(
+        pipeline: str, redis_url: str, browser, tmp_path) -> None:
+    """Set up in OBS before timing publishes anything: it says the championship is unknown, then shows it."""
+    browser.get(f"{pipeline}/overlay?championship={CID}&table=drivers&class_id=pro")
+    board = "return document.getElementById('board').innerText"
+    wait(lambda: "UNKNOWN CHAMPIONSHIP" in browser.execute_script(board), "the unknown-championship message", tmp_path)
+    events = redis.Redis.from_url(redis_url)
+    events.xadd("standings:events", entry(registered(rules_file("pccna-2024.yaml"), championship_id=CID).model_dump_json()))
+    events.xadd("standings:events", entry(race("r01", 1, ["ann-lee", "bob-ray"])))
+    wait(lambda: rows(browser) == ["ann-lee", "bob-ray"], "the table once the championship is projected", tmp_path)
+    assert_nothing_refused(browser)
+
+
 def test_standings_page_shows_tables_and_the_progression_chart(pipeline: str, redis_url: str, browser, tmp_path) -> None:
     events = redis.Redis.from_url(redis_url)
     events.xadd("standings:events", entry(registered(rules_file("pccna-2024.yaml"), championship_id=CID).model_dump_json()))

@@ -229,6 +229,7 @@ async function start() {
     setStatus("error");
     message("Unknown championship", `No championship '${cfg.championship}'.`,
       `Championships: ${summaries.map((c) => c.championship_id).join(", ") || "none yet"}`);
+    setTimeout(start, 5000); // an overlay set up before the registration is projected shows it once it is
     return;
   }
   await loadBranding();
