@@ -11,6 +11,21 @@ decides (a first deploy starts "now" by default), then adds the stream to every 
 dead-lettered. Each sink has its own group and reader, so each webhook gets each championship's
 changes in order, and a slow or dead webhook delays only itself. The readers, connections and
 Redis commands do not grow with the number of championships (only the streams named per read).
+
+Stopping (`notifier_running` leaving its block) ends within `STOP_WITHIN_S + BLOCK_MS +
+CANCEL_WITHIN_S + 2 * CLOSE_WITHIN_S` (8.5 s: under the services' 10 s), whatever webhooks and Redis do:
+
+1. the readers and the discovery are told to stop (a flag each): they end after the batch, the read
+   or the refresh in hand, without being cancelled;
+2. a task still running after `STOP_WITHIN_S` (a webhook retrying, a Redis that stopped answering)
+   is cancelled, and cancelled again every `CANCEL_EVERY_S`, for up to `CANCEL_WITHIN_S`: one
+   cancellation is not enough on Python 3.11, whose `asyncio.wait_for` returns normally when the
+   cancellation lands just as the call it wraps completes: the cancellation is lost. redis-py sends
+   every command through it when its connection has a socket timeout (redis-py 8: 5 s by default).
+   A task still running then is given up on (logged, never awaited);
+3. the HTTP and Redis clients are closed, for at most `CLOSE_WITHIN_S` each.
+
+What was read and not acknowledged stays pending and is reclaimed by the next notifier.
 """
 
 from __future__ import annotations
@@ -18,14 +33,14 @@ from __future__ import annotations
 import asyncio
 import signal
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager, suppress
+from contextlib import asynccontextmanager
 
 import httpx
 import structlog
 
 from services.notifier.groups import ensure_groups, since
 from services.notifier.handler import Notifier
-from services.notifier.reader import BLOCK_MS, SinkReader
+from services.notifier.reader import BLOCK_MS, SinkReader, stopped_within
 from services.notifier.settings import NotifierSettings
 from services.notifier.webhooks import redact
 from services.runtime import keys, metrics, read_model
@@ -33,6 +48,9 @@ from services.runtime.redis import connect
 
 log = structlog.get_logger("standings.notifier")
 STOP_WITHIN_S = 5.0  # a batch still in hand then (a webhook retrying) is cancelled: it stays pending
+CANCEL_WITHIN_S = 2.0  # how long a task that outlived it is cancelled again and again, then given up on
+CANCEL_EVERY_S = 0.1
+CLOSE_WITHIN_S = 0.5  # per client (HTTP, Redis)
 
 
 class Discovery:
@@ -42,6 +60,10 @@ class Discovery:
         self.notifier, self.readers, self.settings = notifier, readers, settings
         self.known: set[str] = set()
         self.since: str | None = None
+        self.stopping = asyncio.Event()
+
+    def stop(self) -> None:
+        self.stopping.set()
 
     async def refresh(self) -> list[str]:
         """Start reading championships not seen before; returns their ids."""
@@ -60,13 +82,44 @@ class Discovery:
         return new
 
     async def run(self) -> None:
-        """Refresh every `discovery_interval_s` until cancelled; errors are logged and retried."""
-        while True:
-            await asyncio.sleep(self.settings.discovery_interval_s)
+        """Refresh every `discovery_interval_s` until `stop()`; errors are logged and retried.
+
+        The loop ends on the flag: ended by a cancellation alone, it ran on for good whenever one was
+        lost in a refresh (Python 3.11, see the module doc), and the notifier never stopped.
+        """
+        while not await stopped_within(self.stopping, self.settings.discovery_interval_s):
             try:
                 await self.refresh()
             except Exception:
                 log.exception("championship discovery failed; retrying")
+
+
+async def stop_tasks(tasks: list[asyncio.Task], within_s: float) -> set[asyncio.Task]:
+    """Wait up to `within_s` for `tasks` (already told to stop) to end, then cancel the rest, again
+    every `CANCEL_EVERY_S` (a cancellation can be lost, see the module doc), for up to
+    `CANCEL_WITHIN_S`; return the tasks still running then (given up on: never awaited)."""
+    loop = asyncio.get_running_loop()
+    pending = {t for t in tasks if not t.done()}
+    if pending:
+        _, pending = await asyncio.wait(pending, timeout=within_s)
+    give_up = loop.time() + CANCEL_WITHIN_S
+    while pending and loop.time() < give_up:
+        for task in pending:
+            task.cancel()
+        _, pending = await asyncio.wait(pending, timeout=min(CANCEL_EVERY_S, max(give_up - loop.time(), 0.0)))
+    for task in tasks:  # retrieve their outcome (a cancellation or an error) so none is reported as lost
+        if task.done() and not task.cancelled() and task.exception() is not None:
+            log.error("notifier task failed", task=task.get_name(), exc_info=task.exception())
+    return pending
+
+
+async def close_within(what: str, close, seconds: float = CLOSE_WITHIN_S) -> None:
+    """`await close()`, given up on after `seconds` (logged): a client's close never holds the stop."""
+    try:
+        async with asyncio.timeout(seconds):
+            await close()
+    except TimeoutError:
+        log.warning("closing a client took too long; left open", client=what, seconds=seconds)
 
 
 @asynccontextmanager
@@ -86,14 +139,12 @@ async def notifier_running(url: str, settings: NotifierSettings) -> AsyncIterato
     finally:
         for reader in readers:
             reader.stop()
-        tasks[-1].cancel()
-        _, late = await asyncio.wait(tasks, timeout=STOP_WITHIN_S + BLOCK_MS / 1000)
-        for task in late:
-            task.cancel()
-        with suppress(asyncio.CancelledError):
-            await asyncio.gather(*tasks, return_exceptions=True)
-        await notifier.http.aclose()
-        await notifier.redis.aclose()
+        discovery.stop()
+        stuck = await stop_tasks(tasks, STOP_WITHIN_S + BLOCK_MS / 1000)
+        if stuck:
+            log.error("notifier tasks did not stop; given up on", tasks=sorted(t.get_name() for t in stuck))
+        await close_within("http", notifier.http.aclose)
+        await close_within("redis", notifier.redis.aclose)
         log.info("notifier stopped", consumer=settings.consumer_name)
 
 

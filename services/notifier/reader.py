@@ -15,6 +15,8 @@ is read by one task, whatever the number of championships:
 A sink's task handles one batch at a time, so a slow webhook slows only its own sink, and each
 webhook gets each championship's changes in order. `stop()` ends the rounds after the batch in
 hand (a read in flight returns within `BLOCK_MS`); what was read and not handled stays pending.
+The loop ends on that flag, not on a cancellation alone: on Python 3.11 a `Task.cancel()` can be
+lost (see `services.notifier.app`), so every wait here is a wait for the flag (`stopped_within`).
 """
 
 from __future__ import annotations
@@ -31,6 +33,13 @@ from services.notifier.settings import NotifierSettings
 
 log = structlog.get_logger("standings.notifier")
 BLOCK_MS = 500
+
+
+async def stopped_within(stopping: asyncio.Event, seconds: float) -> bool:
+    """Wait until `stopping` is set or `seconds` have passed; True if it is set (a pause that a stop ends)."""
+    with suppress(TimeoutError):
+        await asyncio.wait_for(stopping.wait(), timeout=seconds)
+    return stopping.is_set()
 
 
 class SinkReader:
@@ -50,13 +59,12 @@ class SinkReader:
                 await self._round()
             except Exception:
                 log.exception("reading changes failed; retrying", group=self.sink.group)
-                await asyncio.sleep(1)
+                await stopped_within(self.stopping, 1)
 
     async def _round(self) -> None:
         s, group = self.settings, self.sink.group
         if not self.streams:  # nothing registered yet: wait for discovery (or the stop)
-            with suppress(TimeoutError):
-                await asyncio.wait_for(self.stopping.wait(), timeout=BLOCK_MS / 1000)
+            await stopped_within(self.stopping, BLOCK_MS / 1000)
             return
         if time.monotonic() - self._swept_at >= s.claim_idle_ms / 2000:
             self._swept_at = time.monotonic()

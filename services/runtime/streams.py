@@ -77,12 +77,22 @@ async def kept_claimed(client: Redis, stream: str, group: str, consumer: str, id
 
     Every `interval_s` the ids still in the set are re-claimed (XCLAIM ... JUSTID resets their
     idle time without counting a delivery). A failed heartbeat is ignored: the next one retries.
+
+    The heartbeat ends on a flag set when the block ends, and is cancelled too: on Python 3.11 a
+    cancellation can be lost (`asyncio.wait_for`, which redis-py sends commands through, returns
+    normally when it lands as the send completes), and a heartbeat ended by cancellation alone then
+    ran for good, holding the batch's handler forever in its wait for it. The wait never swallows
+    a cancellation of the caller either (a stopping service gets its task back).
     """
     pending = set(ids)
+    done = asyncio.Event()
 
     async def heartbeat() -> None:
         while True:
-            await asyncio.sleep(interval_s)
+            with suppress(TimeoutError):
+                await asyncio.wait_for(done.wait(), timeout=interval_s)
+            if done.is_set():
+                return
             with suppress(Exception):
                 if pending:
                     await client.xclaim(stream, group, consumer, 0, list(pending), justid=True)
@@ -91,9 +101,9 @@ async def kept_claimed(client: Redis, stream: str, group: str, consumer: str, id
     try:
         yield pending
     finally:
+        done.set()
         task.cancel()
-        with suppress(asyncio.CancelledError):
-            await task
+        await asyncio.wait([task])  # at once, or after the XCLAIM in hand if the cancellation was lost
 
 
 def dead_letter_fields(*, reason: str, stream_id: bytes | str, payload: bytes | str,
